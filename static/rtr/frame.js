@@ -1,0 +1,110 @@
+/* Inside the widget's iframe (and on the hosted page): fetch submit with inline errors, auto-height,
+   and a narrow, origin-checked message channel to the loader. Nothing here reads host-page data. */
+(function (w, d) {
+  'use strict';
+  var root = d.getElementById('rtr-root');
+  var form = d.querySelector('.rtr-form');
+  var parentOrigin = root.getAttribute('data-parent-origin');
+  var instance = root.getAttribute('data-instance');
+  var embedded = w.parent !== w && parentOrigin;
+
+  function post(type, extra) {
+    if (!embedded) return;
+    var message = { rtr: 1, type: type, instance: instance };
+    for (var k in extra || {}) message[k] = extra[k];
+    w.parent.postMessage(message, parentOrigin);
+  }
+
+  var lastHeight = 0;
+  function reportHeight() {
+    var height = Math.ceil(root.getBoundingClientRect().height);
+    if (height !== lastHeight) { lastHeight = height; post('height', { height: height }); }
+  }
+  if (w.ResizeObserver) new ResizeObserver(reportHeight).observe(root);
+  w.addEventListener('load', reportHeight);
+  post('ready', { label: root.getAttribute('data-label'), accent: root.getAttribute('data-accent') });
+
+  w.addEventListener('message', function (e) {
+    if (!embedded || e.source !== w.parent || e.origin !== parentOrigin || !e.data || e.data.rtr !== 1) return;
+    if (e.data.type === 'focus-last') {
+      var buttons = d.querySelectorAll('button, a[href]');
+      if (buttons.length) buttons[buttons.length - 1].focus();
+    }
+  });
+  d.addEventListener('keydown', function (e) { if (e.key === 'Escape') post('escape'); });
+
+  function summary(text) {
+    var box = d.getElementById('rtr-summary');
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  function showErrors(errors) {
+    var first = null;
+    form.querySelectorAll('[data-field]').forEach(function (field) {
+      var name = field.getAttribute('data-field');
+      var message = errors[name] || '';
+      var error = field.querySelector('.rtr-error');
+      var input = field.querySelector('input:not([type=hidden]), select, textarea');
+      field.classList.toggle('rtr-has-error', !!message);
+      if (error) { error.textContent = message; error.hidden = !message; }
+      if (input) {
+        if (message) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
+        var described = (input.getAttribute('aria-describedby') || '').split(' ').filter(function (id) {
+          return id && !(error && id === error.id);
+        });
+        if (message && error) described.push(error.id);
+        if (described.length) input.setAttribute('aria-describedby', described.join(' '));
+        else input.removeAttribute('aria-describedby');
+        if (message && !first) first = input;
+      }
+    });
+    if (first) first.focus();
+  }
+
+  function showThanks(data) {
+    var section = d.createElement('section');
+    section.className = 'rtr-thanks';
+    section.id = 'rtr-thanks';
+    section.setAttribute('role', 'status');
+    section.tabIndex = -1;
+    var heading = d.createElement('h2');
+    heading.textContent = data.heading;
+    var text = d.createElement('p');
+    text.textContent = data.text;
+    section.appendChild(heading);
+    section.appendChild(text);
+    d.querySelectorAll('.rtr-steps, .rtr-links').forEach(function (n) { n.parentNode.removeChild(n); });
+    form.parentNode.replaceChild(section, form);
+    section.focus();
+    post('submitted');
+  }
+
+  if (!form || !w.fetch || !w.URLSearchParams) return;
+  var button = form.querySelector('.rtr-submit');
+  var label = button.textContent;
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    button.disabled = true;
+    button.textContent = root.getAttribute('data-sending');
+    fetch(form.action, {
+      method: 'POST', credentials: 'omit', headers: { Accept: 'application/json' },
+      body: new URLSearchParams(new FormData(form))
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.ok && data.ok) return showThanks(data);
+        if (data.token) form.querySelector('[name=token]').value = data.token;
+        showErrors(data.errors || {});
+        summary(response.status === 429 ? root.getAttribute('data-rate-limited')
+          : data.message || root.getAttribute('data-offline'));
+      });
+    }, function () {
+      summary(root.getAttribute('data-offline'));
+    }).then(function () {
+      button.disabled = false;
+      button.textContent = label;
+    });
+  });
+})(window, document);

@@ -1,0 +1,87 @@
+"""``flask rtr …``: widgets, the demo practice and (from other modules) more commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .extension import get_state
+from .settings import default_settings, demo_settings, validate_settings
+from .store import Widget
+
+rtr = AppGroup("rtr", help="Ready to Rebuild: widgets, admins, delivery and configuration.")
+DEMO_WIDGET_ID = "demo"
+
+
+def register(app: Flask) -> None:
+    """Add the ``rtr`` command group to the app (once, whatever else registers commands on it)."""
+    if "rtr" not in app.cli.commands:
+        app.cli.add_command(rtr)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@rtr.command("create-widget")
+@click.option("--name", required=True, help="The practice's name, shown on the card.")
+@click.option("--notify-email", "notify_emails", multiple=True, help="Where new requests are emailed (repeatable).")
+@click.option("--webhook-url", default="", help="A CRM or automation webhook that receives each request.")
+@click.option("--allowed-origin", "allowed_origins", multiple=True,
+              help="A site that may embed the widget, as scheme://host[:port] (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the widget as JSON, including its webhook secret.")
+def create_widget(name: str, notify_emails: tuple[str, ...], webhook_url: str,
+                  allowed_origins: tuple[str, ...], as_json: bool) -> None:
+    """Create a widget and print its id."""
+    raw = default_settings(name)
+    raw.update(notify_emails=list(notify_emails), webhook_url=webhook_url, allowed_origins=list(allowed_origins))
+    settings, errors = validate_settings(raw)
+    if errors:
+        _fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
+    widget = get_state().store.create_widget(name, settings)
+    if as_json:
+        click.echo(json.dumps(widget_json(widget, with_secret=True), indent=2))
+    else:
+        click.echo(widget.id)
+
+
+@rtr.command("list-widgets")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_widgets(as_json: bool) -> None:
+    """List every widget: id, name and where its requests go."""
+    widgets = get_state().store.list_widgets()
+    if as_json:
+        click.echo(json.dumps([widget_json(w) for w in widgets], indent=2))
+        return
+    for widget in widgets:
+        targets = ", ".join(widget.settings["notify_emails"] + ([widget.settings["webhook_url"]]
+                                                              if widget.settings["webhook_url"] else []))
+        click.echo(f"{widget.id}\t{widget.name}\t{targets or '(no delivery configured)'}")
+
+
+@rtr.command("demo")
+def demo() -> None:
+    """Create the demo practice (widget id ``demo``); running it again changes nothing."""
+    store = get_state().store
+    if store.get_widget(DEMO_WIDGET_ID) is None:
+        settings = demo_settings()
+        store.create_widget(settings["practice_name"], settings, widget_id=DEMO_WIDGET_ID)
+        click.echo(f"Created the demo widget '{DEMO_WIDGET_ID}'.")
+    else:
+        click.echo(f"The demo widget '{DEMO_WIDGET_ID}' already exists.")
+
+
+def widget_json(widget: Widget, with_secret: bool = False) -> dict[str, Any]:
+    """Return a widget as the JSON the CLI prints (the secret only when asked)."""
+    data: dict[str, Any] = {
+        "id": widget.id, "name": widget.name, "version": widget.version, "settings": widget.settings,
+    }
+    if with_secret:
+        data["webhook_secret"] = widget.webhook_secret
+    return data

@@ -1,0 +1,166 @@
+"""Every RTR_* setting, declared once with its default, and the checks run at start-up."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from flask import Flask
+
+#: Each key, its default, and what it means. ``None`` means "not set".
+DEFAULTS: dict[str, Any] = {
+    #: SQLAlchemy URL. Empty: SQLite file ``rtr.sqlite3`` in the app's instance folder.
+    "RTR_DATABASE_URL": "",
+    #: Signs the public form tokens and admin sessions. Required outside testing/debug.
+    "RTR_SECRET_KEY": None,
+    #: Public base URL of this server (``https://widgets.example.com``); used in snippets and emails.
+    "RTR_PUBLIC_URL": "",
+    #: URL prefix of the public routes when mounted as an extension ("" in the standalone app).
+    "RTR_URL_PREFIX": "",
+    #: SMTP server for lead emails. Empty: emails are written as .eml files in the instance folder.
+    "RTR_SMTP_HOST": "",
+    #: SMTP port; 0 picks the usual one for RTR_SMTP_SECURITY (25, 587 or 465).
+    "RTR_SMTP_PORT": 0,
+    #: ``none``, ``starttls`` or ``ssl`` (implicit TLS).
+    "RTR_SMTP_SECURITY": "starttls",
+    #: SMTP login, when the server needs one.
+    "RTR_SMTP_USERNAME": "",
+    #: SMTP password (never shown back in the admin pages).
+    "RTR_SMTP_PASSWORD": "",
+    #: PEM file of a private CA to trust for SMTP TLS, besides the system store.
+    "RTR_SMTP_CA_FILE": "",
+    #: Sender address of every email.
+    "RTR_MAIL_FROM": "Ready to Rebuild <no-reply@localhost>",
+    #: Where dead deliveries and disabled webhooks are reported.
+    "RTR_ALERT_EMAIL": "",
+    #: Seconds between delivery attempts (first is immediate), Svix-style.
+    "RTR_RETRY_SCHEDULE": [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+    #: ``thread``: deliver from a thread in this process; ``off``: run ``flask rtr worker``.
+    "RTR_WORKER": "thread",
+    #: Flask-Limiter storage: ``memory://`` (one process) or ``redis://host:port``.
+    "RTR_RATELIMIT_STORAGE_URI": "memory://",
+    #: Submissions one client may make to one widget.
+    "RTR_SUBMIT_LIMIT": "5 per minute;30 per day",
+    #: Submissions one widget accepts from everyone together.
+    "RTR_WIDGET_SUBMIT_LIMIT": "300 per hour",
+    #: Trusted reverse proxies in front of the app (X-Forwarded-* hops); 0 trusts none.
+    "RTR_PROXY_COUNT": 0,
+    #: Allow webhooks to loopback/private addresses. Development and tests only.
+    "RTR_WEBHOOK_ALLOW_PRIVATE": False,
+    #: A form token younger than this many seconds is treated as a bot.
+    "RTR_MIN_FORM_SECONDS": 3.0,
+    #: A form token older than this many seconds is refreshed (the input is kept).
+    "RTR_FORM_MAX_AGE": 4 * 3600,
+    #: Largest request body the public routes accept, in bytes.
+    "RTR_MAX_BODY_BYTES": 16 * 1024,
+    #: Seconds a worker holds a claimed delivery before another may take it.
+    "RTR_DELIVERY_LEASE": 60,
+    #: Webhook request timeout in seconds.
+    "RTR_WEBHOOK_TIMEOUT": 15.0,
+    #: Seconds an admin session may stay idle.
+    "RTR_ADMIN_IDLE_SECONDS": 3600,
+}
+
+SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
+WORKER_CHOICES = ("thread", "off")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """A RTR_* setting is missing or wrong; the message names the key."""
+
+
+def parse_env_value(raw: str) -> Any:
+    """Parse an environment string as JSON where it is JSON, like Flask's from_prefixed_env."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def apply_defaults(app: Flask) -> None:
+    """Fill in every RTR_* key the app has not set."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, json.loads(json.dumps(value)) if value is not None else None)
+
+
+def validate(app: Flask) -> None:
+    """Check every RTR_* key; raise ConfigError naming the first wrong one."""
+    config = app.config
+    _check_secret_key(app)
+    _check_choice(config, "RTR_SMTP_SECURITY", SMTP_SECURITY_CHOICES)
+    _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
+    for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
+                "RTR_ADMIN_IDLE_SECONDS", "RTR_FORM_MAX_AGE"):
+        _check_non_negative_number(config, key, integer=True)
+    for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT"):
+        _check_non_negative_number(config, key, integer=False)
+    _check_schedule(config)
+    _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
+    public_url = config["RTR_PUBLIC_URL"]
+    if public_url and not str(public_url).startswith(("http://", "https://")):
+        raise ConfigError("RTR_PUBLIC_URL must start with http:// or https://, e.g. https://widgets.example.com")
+    storage = str(config["RTR_RATELIMIT_STORAGE_URI"])
+    if storage.startswith("memory://") and not (app.testing or app.debug):
+        warnings.warn(
+            "RTR_RATELIMIT_STORAGE_URI is memory://: limits are per process. "
+            "Set it to redis://… when running several processes.",
+            stacklevel=3,
+        )
+
+
+def _check_secret_key(app: Flask) -> None:
+    key = app.config.get("RTR_SECRET_KEY") or app.config.get("SECRET_KEY")
+    if not key:
+        if app.testing or app.debug:
+            key = DEV_SECRET_KEY
+        else:
+            raise ConfigError(
+                "RTR_SECRET_KEY must be set: a long random string, e.g. "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
+            )
+    app.config["RTR_SECRET_KEY"] = key
+    app.config.setdefault("SECRET_KEY", key)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = key
+
+
+def _check_choice(config: dict[str, Any], key: str, choices: tuple[str, ...]) -> None:
+    if config[key] not in choices:
+        raise ConfigError(f"{key} must be one of {', '.join(choices)}; got {config[key]!r}.")
+
+
+def _check_bool(config: dict[str, Any], key: str) -> None:
+    value = config[key]
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no", ""):
+        config[key] = value.lower() in ("1", "true", "yes")
+    elif not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false; got {value!r}.")
+
+
+def _check_non_negative_number(config: dict[str, Any], key: str, *, integer: bool) -> None:
+    value = config[key]
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a number; got {value!r}.") from None
+    if number < 0 or isinstance(value, bool):
+        raise ConfigError(f"{key} must be zero or more; got {value!r}.")
+    config[key] = number
+
+
+def _check_schedule(config: dict[str, Any]) -> None:
+    schedule = config["RTR_RETRY_SCHEDULE"]
+    if isinstance(schedule, str):
+        schedule = parse_env_value(schedule)
+    if (
+        not isinstance(schedule, list)
+        or not schedule
+        or not all(isinstance(s, (int, float)) and not isinstance(s, bool) and s >= 0 for s in schedule)
+    ):
+        raise ConfigError(
+            "RTR_RETRY_SCHEDULE must be a JSON list of seconds between attempts, e.g. [0, 5, 300]; "
+            f"got {config['RTR_RETRY_SCHEDULE']!r}."
+        )
+    config["RTR_RETRY_SCHEDULE"] = [float(s) for s in schedule]

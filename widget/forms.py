@@ -1,0 +1,198 @@
+"""The visitor's consultation form, protected by a signed, timestamped token instead of a cookie."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.csrf.core import CSRF
+from wtforms.validators import ValidationError
+
+from .i18n import STRINGS, strings_for
+from .security import TokenCheck, check_form_token, issue_form_token
+from .settings import CONTROL_CHARS, check_email
+from .store import NewLead, Widget
+
+PHONE_CHARS = re.compile(r"^[0-9+()./\-\s]*(?:(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+LIMITS = {"name": 120, "email": 254, "phone": 40, "message": 500, "page_url": 2000, "utm": 200}
+HONEYPOT_FIELD = "website"
+
+
+class SignedTokenCSRF(CSRF):
+    """WTForms CSRF built on an itsdangerous token carried in the form itself (no session cookie).
+
+    The outcome is kept on ``form.token_check``: ``too_young`` passes validation here so the view
+    can answer a bot exactly as it answers a person, while storing nothing.
+    """
+
+    def setup_form(self, form: Any) -> Any:
+        self.widget_id = form.meta.widget_id
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field: Any) -> str:
+        return issue_form_token(self.widget_id)
+
+    def validate_csrf_token(self, form: Any, field: Any) -> None:
+        check = check_form_token(field.data, self.widget_id)
+        form.token_check = check
+        if check.state in ("expired", "invalid"):
+            raise ValidationError(form.words[check.state])
+
+
+class LeadForm(FlaskForm):
+    """Name, email, consent and the optional fields a widget turns on; labels in its language."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SignedTokenCSRF
+        csrf_field_name = "token"
+        widget_id = ""
+
+    name = StringField()
+    email = StringField()
+    phone = StringField()
+    contact_method = RadioField(choices=[("email", ""), ("phone", ""), ("text", "")], validate_choice=False)
+    ok_to_email = BooleanField()
+    ok_to_text = BooleanField()
+    ok_to_voicemail = BooleanField()
+    service = SelectField(validate_choice=False)
+    location = SelectField(validate_choice=False)
+    message = TextAreaField()
+    consent = BooleanField()
+    website = StringField()
+    page_url = HiddenField()
+    utm_source = HiddenField()
+    utm_medium = HiddenField()
+    utm_campaign = HiddenField()
+    utm_term = HiddenField()
+    utm_content = HiddenField()
+
+    token_check: TokenCheck
+
+    def __init__(self, widget: Widget, language: str | None = None, **kwargs: Any) -> None:
+        super().__init__(meta={"widget_id": widget.id}, **kwargs)
+        self.widget = widget
+        self.language = language if language in STRINGS else widget.settings.get("language", "en")
+        self.words = strings_for(self.language)
+        self.token_check = TokenCheck("invalid")
+        self._label_fields()
+        self._drop_fields_turned_off()
+
+    def _label_fields(self) -> None:
+        words, settings = self.words, self.widget.settings
+        for name in ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
+                     "ok_to_voicemail", "service", "location", "message"):
+            self[name].label.text = words[name]
+        self.consent.label.text = settings["consent_text"]
+        self.website.label.text = words["honeypot"]
+        self.contact_method.choices = [
+            ("email", words["method_email"]), ("phone", words["method_phone"]), ("text", words["method_text"]),
+        ]
+        self.service.choices = [("", words["not_sure"])] + [(s["name"], s["name"]) for s in settings["services"]]
+        self.location.choices = [("", words["no_preference"])] + [
+            (loc["name"], loc["name"] if loc["city"] != "telehealth" else f"{loc['name']} ({words['telehealth']})")
+            for loc in settings["locations"]
+        ]
+
+    def _drop_fields_turned_off(self) -> None:
+        shown = self.widget.settings["fields"]
+        removals = [name for name in ("phone", "message") if not shown.get(name)]
+        if not shown.get("contact_method"):
+            removals += ["contact_method", "ok_to_email", "ok_to_text", "ok_to_voicemail"]
+        if not shown.get("service") or not self.widget.settings["services"]:
+            removals.append("service")
+        if not shown.get("location") or not self.widget.settings["locations"]:
+            removals.append("location")
+        for name in removals:
+            delattr(self, name)
+
+    # Field checks: messages come from the widget's language, so they are methods, not validators.
+
+    def validate_name(self, field: Any) -> None:
+        self._text(field, LIMITS["name"], required=True)
+
+    def validate_email(self, field: Any) -> None:
+        self._text(field, LIMITS["email"], required=True)
+        if field.errors:
+            return
+        address = check_email(field.data.strip())
+        if address is None:
+            raise ValidationError(self.words["bad_email"])
+        field.data = address
+
+    def validate_phone(self, field: Any) -> None:
+        self._text(field, LIMITS["phone"], required=False)
+        value = (field.data or "").strip()
+        if value and (not PHONE_CHARS.match(value) or not 7 <= sum(c.isdigit() for c in value) <= 20):
+            raise ValidationError(self.words["bad_phone"])
+
+    def validate_message(self, field: Any) -> None:
+        self._text(field, LIMITS["message"], required=False, multiline=True)
+
+    def validate_contact_method(self, field: Any) -> None:
+        if field.data not in (None, "", "None", "email", "phone", "text"):
+            raise ValidationError(self.words["required"])
+
+    def validate_service(self, field: Any) -> None:
+        self._one_of(field, [s["name"] for s in self.widget.settings["services"]])
+
+    def validate_location(self, field: Any) -> None:
+        self._one_of(field, [loc["name"] for loc in self.widget.settings["locations"]])
+
+    def validate_consent(self, field: Any) -> None:
+        if not field.data:
+            raise ValidationError(self.words["consent_required"])
+
+    def validate_page_url(self, field: Any) -> None:
+        field.data = _clip(field.data, LIMITS["page_url"])
+        if not str(field.data).startswith(("http://", "https://")):
+            field.data = ""
+
+    def _text(self, field: Any, limit: int, *, required: bool, multiline: bool = False) -> None:
+        value = field.data or ""
+        if not isinstance(value, str):
+            value = str(value)
+        checked = value.replace("\r", "").replace("\n", "").replace("\t", "") if multiline else value
+        if CONTROL_CHARS.search(checked) or (not multiline and re.search(r"[\r\n]", value)):
+            raise ValidationError(self.words["control_chars"])
+        if required and not value.strip():
+            raise ValidationError(self.words["required"])
+        if len(value) > limit:
+            raise ValidationError(self.words["too_long"].format(limit=limit))
+
+    def _one_of(self, field: Any, names: list[str]) -> None:
+        if field.data and field.data not in names:
+            field.data = ""
+
+    @property
+    def is_bot(self) -> bool:
+        """True when the honeypot was filled or the form came back faster than a person types."""
+        return bool((self.website.data or "").strip()) or self.token_check.state == "too_young"
+
+    def utm(self) -> dict[str, str]:
+        return {key: _clip(self[key].data, LIMITS["utm"]) for key in UTM_KEYS if self[key].data}
+
+    def to_lead(self, consent_version: str) -> NewLead:
+        """Return the validated lead. Call only after ``validate()`` succeeded."""
+        value = self._value
+        return NewLead(
+            name=value("name").strip(), email=value("email"), phone=value("phone").strip(),
+            contact_method=value("contact_method") if value("contact_method") != "None" else "",
+            ok_to_email=bool(value("ok_to_email")), ok_to_text=bool(value("ok_to_text")),
+            ok_to_voicemail=bool(value("ok_to_voicemail")), service=value("service"),
+            location=value("location"), message=value("message").strip(), page_url=value("page_url"),
+            language=self.language, utm=self.utm(),
+            consent_text=self.widget.settings["consent_text"], consent_version=consent_version,
+        )
+
+    def _value(self, name: str) -> Any:
+        return self[name].data or "" if name in self else ""
+
+
+def _clip(value: Any, limit: int) -> str:
+    text = "" if value is None else str(value)
+    text = CONTROL_CHARS.sub("", text).replace("\r", "").replace("\n", "")
+    return text[:limit]

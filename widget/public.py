@@ -1,0 +1,257 @@
+"""The public surface: embed.js, the frame, the hosted page and lead submission. No cookies."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from .extension import RTRState, get_state, resource_dir
+from .forms import UTM_KEYS, LeadForm
+from .i18n import strings_for
+from .security import issue_form_token, secure_public_response, submission_origin_allowed
+from .settings import consent_version, normalise_origin
+from .store import ReplayError, Widget
+
+blueprint = Blueprint("rtr", __name__)
+WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MODES = ("inline", "button", "popup", "page")
+DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
+CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
+
+
+def register(app: Flask, state: RTRState) -> None:
+    """Mount the public blueprint at the configured prefix."""
+    app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
+    app.jinja_env.globals.setdefault("rtr_words", strings_for)
+
+
+def lead_listeners() -> list[Any]:
+    """Callables run (with the app and the lead's public id) after a lead commits."""
+    return get_state().extras.setdefault("lead_listeners", [])
+
+
+# Static ----------------------------------------------------------------------------------------
+
+@blueprint.get("/embed.js")
+def embed_js() -> Response:
+    """Serve the loader: right type, CORS for any page, short cache, ETag for 304s."""
+    response = send_from_directory(resource_dir("static"), "rtr/embed.js", max_age=300, conditional=True,
+                                   mimetype="text/javascript")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@blueprint.get("/static/<path:filename>")
+def static(filename: str) -> Response:
+    """Serve the frame's own CSS and JS (and nothing from any third party)."""
+    response = send_from_directory(resource_dir("static"), "rtr/" + filename, max_age=3600, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@blueprint.get("/healthz")
+def healthz() -> Response:
+    store = get_state().store
+    with store.reading() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    return jsonify(ok=True)
+
+
+# Frame and hosted page -------------------------------------------------------------------------
+
+@blueprint.get("/w/<widget_id>/frame")
+def frame(widget_id: str) -> Response:
+    """Render the card inside the loader's iframe."""
+    widget = _load_widget(widget_id)
+    get_state().store.count(widget.id, "views")
+    form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
+    return _render(widget, form, mode=_mode(), status=200)
+
+
+@blueprint.get("/w/<widget_id>")
+def hosted_page(widget_id: str) -> Response:
+    """Render the card as a full page: for plain links and the no-JavaScript fallback."""
+    widget = _load_widget(widget_id)
+    get_state().store.count(widget.id, "views")
+    form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
+    return _render(widget, form, mode="page", status=200)
+
+
+@blueprint.post("/w/<widget_id>/leads")
+def submit_lead(widget_id: str) -> Response:
+    """Validate, store the lead with its deliveries in one transaction, then answer 201."""
+    widget = _load_widget(widget_id)
+    mode = _mode(request.form.get("mode"))
+    if not submission_origin_allowed(request, widget):
+        return _refuse_origin(widget, mode)
+    form = LeadForm(widget, language=_language(widget), formdata=request.form)
+    valid = form.validate()
+    store = get_state().store
+    if form.is_bot:
+        store.count(widget.id, "blocked")
+        return _thanks(widget, form, mode)
+    if not valid:
+        _keep_or_refresh_token(form, widget)
+        return _invalid(widget, form, mode)
+    try:
+        lead_id = store.add_lead(widget, form.to_lead(consent_version(widget.settings["consent_text"])),
+                                 token_nonce=form.token_check.nonce)
+    except ReplayError:
+        store.count(widget.id, "blocked")
+        return _thanks(widget, form, mode)
+    for listener in list(lead_listeners()):
+        listener(current_app._get_current_object(), lead_id)
+    return _thanks(widget, form, mode, status=201)
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+def _load_widget(widget_id: str) -> Widget:
+    widget = get_state().store.get_widget(widget_id) if WIDGET_ID.match(widget_id) else None
+    if widget is None:
+        abort(404, description="There is no widget with this id.")
+    return widget
+
+
+def _mode(value: str | None = None) -> str:
+    mode = value or request.args.get("mode", "inline")
+    return mode if mode in MODES else "inline"
+
+
+def _language(widget: Widget) -> str:
+    requested = request.values.get("lang", "")
+    return requested if requested in ("en", "es") else widget.settings.get("language", "en")
+
+
+def _initial_data(widget: Widget) -> dict[str, str]:
+    data = {key: request.args.get(key, "")[:200] for key in UTM_KEYS}
+    data["page_url"] = request.args.get("page", "")[:2000]
+    service = request.args.get("service", "")
+    if service in [s["name"] for s in widget.settings["services"]]:
+        data["service"] = service
+    return data
+
+
+def _keep_or_refresh_token(form: LeadForm, widget: Widget) -> None:
+    """Give the re-rendered form a token a person can use right away.
+
+    An unused valid token is kept (its age still counts towards the time trap); an expired one is
+    replaced by one already past the trap, so pressing Send again at once is not taken for a bot.
+    """
+    check = form.token_check
+    if check.state == "ok":
+        form.token.current_token = form.token.data
+    elif check.state == "expired":
+        aged = time.time() - float(current_app.config["RTR_MIN_FORM_SECONDS"])
+        form.token.current_token = issue_form_token(widget.id, now=aged)
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _invalid(widget: Widget, form: LeadForm, mode: str) -> Response:
+    if wants_json():
+        errors = {name: field.errors[0] for name, field in form._fields.items() if field.errors}
+        response = jsonify(ok=False, message=form.words["fix_errors"], errors=errors,
+                           token=form.token.current_token)
+        response.status_code = 400
+        return _secure(response, widget)
+    return _render(widget, form, mode=mode, status=400)
+
+
+def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Response:
+    if wants_json():
+        response = jsonify(ok=True, heading=widget.settings["thank_you_heading"],
+                           text=thank_you_text(widget.settings))
+        response.status_code = status
+        return _secure(response, widget)
+    return _render(widget, form, mode=mode, status=status, submitted=True)
+
+
+def _refuse_origin(widget: Widget, mode: str) -> Response:
+    message = "This form can only be sent from the practice's own website."
+    if wants_json():
+        response = jsonify(ok=False, message=message, errors={"origin": message})
+        response.status_code = 403
+        return _secure(response, widget)
+    form = LeadForm(widget, language=_language(widget), formdata=request.form)
+    return _render(widget, form, mode=mode, status=403, notice=message)
+
+
+def thank_you_text(settings: dict[str, Any]) -> str:
+    return settings["thank_you_text"].replace("{response_time}", settings.get("response_time") or "soon")
+
+
+def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
+    """Return the CSS custom properties for a widget's theme (validated values, sanitised again)."""
+    theme = dict(settings["theme"])
+    if dark:
+        theme.update(DARK)
+    clean = {key: CSS_VALUE.sub("", str(value)) for key, value in theme.items()}
+    return Markup(
+        ":root{"
+        f"--rtr-accent:{clean['accent_color']};--rtr-bg:{clean['background_color']};"
+        f"--rtr-text:{clean['text_color']};--rtr-radius:{clean['radius']}px;--rtr-font:{clean['font_stack']}"
+        "}"
+    )
+
+
+def frame_query(widget_id: str, **params: str) -> str:
+    """Return the frame URL with the given query (used by the demo and admin snippets)."""
+    return url_for("rtr.frame", widget_id=widget_id) + ("?" + urlencode(params) if params else "")
+
+
+def _render(widget: Widget, form: LeadForm, *, mode: str, status: int, submitted: bool = False,
+            notice: str = "") -> Response:
+    nonce = secrets.token_urlsafe(12)
+    settings = widget.settings
+    parent_origin = normalise_origin(request.values.get("origin", "")) or ""
+    html = render_template(
+        "rtr/page.html" if mode == "page" else "rtr/frame.html",
+        widget=widget, settings=settings, form=form, words=form.words, mode=mode, nonce=nonce,
+        theme_css=theme_css(settings, request.values.get("theme") == "dark"),
+        submitted=submitted, notice=notice, parent_origin=parent_origin,
+        instance=re.sub(r"[^\w-]", "", request.values.get("instance", ""))[:40],
+        thank_you_text=thank_you_text(settings),
+        language=form.language,
+        asset_version=_asset_version(),
+    )
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    return _secure(response, widget, nonce)
+
+
+def _secure(response: Response, widget: Widget, nonce: str | None = None) -> Response:
+    return secure_public_response(response, widget, nonce or secrets.token_urlsafe(12))
+
+
+def _asset_version() -> str:
+    """Return a fingerprint of the frame's CSS and JS, so browsers refetch them after an upgrade."""
+    cached = current_app.extensions.get("rtr_asset_version")
+    if cached is None:
+        digest = hashlib.sha256()
+        for name in ("frame.css", "frame.js"):
+            with open(f"{resource_dir('static')}/rtr/{name}", "rb") as handle:
+                digest.update(handle.read())
+        cached = current_app.extensions["rtr_asset_version"] = digest.hexdigest()[:10]
+    return cached

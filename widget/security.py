@@ -1,0 +1,115 @@
+"""Signed form tokens, origin checks and the public response headers."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Request, current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
+
+from .settings import normalise_origin
+from .store import Widget
+
+TOKEN_SALT = "rtr.lead-form.v1"
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    """What a form token says: ``ok``, ``too_young`` (a bot's speed), ``expired`` or ``invalid``."""
+
+    state: str
+    nonce: str = ""
+    age: float = 0.0
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["RTR_SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def issue_form_token(widget_id: str, now: float | None = None) -> str:
+    """Return a signed token binding a fresh nonce to this widget and the time it was issued."""
+    issued = round(now if now is not None else time.time(), 3)
+    return _serializer().dumps({"w": widget_id, "n": secrets.token_urlsafe(12), "t": issued})
+
+
+def check_form_token(token: str | None, widget_id: str, now: float | None = None) -> TokenCheck:
+    """Check a token from a submitted form against the widget and the configured time window."""
+    if not token:
+        return TokenCheck("invalid")
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return TokenCheck("invalid")
+    if not isinstance(data, dict) or data.get("w") != widget_id or not isinstance(data.get("t"), (int, float)):
+        return TokenCheck("invalid")
+    age = (now if now is not None else time.time()) - float(data["t"])
+    config = current_app.config
+    nonce = str(data.get("n", ""))
+    if age < float(config["RTR_MIN_FORM_SECONDS"]):
+        return TokenCheck("too_young", nonce, age)
+    if age > float(config["RTR_FORM_MAX_AGE"]):
+        return TokenCheck("expired", nonce, age)
+    return TokenCheck("ok", nonce, age)
+
+
+def own_origin(request: Request) -> str:
+    """Return this server's origin as the browser sees it."""
+    public_url = current_app.config.get("RTR_PUBLIC_URL")
+    return normalise_origin(public_url or request.host_url) or request.host_url.rstrip("/")
+
+
+def request_origin(request: Request) -> str | None:
+    """Return the Origin header, or the origin of the Referer when Origin is absent."""
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        return normalise_origin(origin)
+    referer = request.headers.get("Referer")
+    if referer:
+        parts = urlsplit(referer)
+        return normalise_origin(f"{parts.scheme}://{parts.netloc}") if parts.netloc else None
+    return None
+
+
+def submission_origin_allowed(request: Request, widget: Widget) -> bool:
+    """Allow when the widget names no origins, or the request comes from ours or one it names."""
+    allowed = widget.settings.get("allowed_origins") or []
+    if not allowed:
+        return True
+    origin = request_origin(request)
+    if origin is None:
+        return request.headers.get("Origin") != "null"
+    return origin == own_origin(request) or origin in allowed
+
+
+def frame_ancestors(widget: Widget | None) -> str:
+    """Return the CSP frame-ancestors source list for a widget's frame."""
+    allowed = (widget.settings.get("allowed_origins") if widget else None) or []
+    return " ".join(["'self'", *allowed]) if allowed else "*"
+
+
+def public_csp(widget: Widget | None, nonce: str) -> str:
+    """Return the Content-Security-Policy of the frame and hosted page: nothing but ourselves."""
+    return "; ".join([
+        "default-src 'none'",
+        f"style-src 'self' 'nonce-{nonce}'",
+        "script-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        f"frame-ancestors {frame_ancestors(widget)}",
+    ])
+
+
+def secure_public_response(response: Response, widget: Widget | None, nonce: str) -> Response:
+    """Add the public pages' security headers and make sure no cookie leaves."""
+    response.headers["Content-Security-Policy"] = public_csp(widget, nonce)
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.remove("Set-Cookie")
+    return response
