@@ -75,8 +75,9 @@ def _database_url(app: Flask) -> str:
 
 
 def _register_parts(app: Flask, state: RTRState) -> None:
-    from . import cli, public
+    from . import cli, limits, public
 
+    limits.register(app, state)
     public.register(app, state)
     cli.register(app)
 
