@@ -1,0 +1,1 @@
+"""Delivery of stored leads: the outbox worker and one module per channel."""
