@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import time
@@ -17,10 +18,10 @@ from flask import (
     jsonify,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from markupsafe import Markup
+from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from .extension import RTRState, get_state, resource_dir
@@ -53,10 +54,8 @@ def lead_listeners() -> list[Any]:
 @blueprint.get("/embed.js")
 def embed_js() -> Response:
     """Serve the loader: right type, CORS for any page, short cache, ETag for 304s."""
-    response = send_from_directory(resource_dir("static"), "rtr/embed.js", max_age=300, conditional=True,
-                                   mimetype="text/javascript")
+    response = _asset("embed.js", max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
@@ -64,9 +63,30 @@ def embed_js() -> Response:
 @blueprint.get("/static/<path:filename>")
 def static(filename: str) -> Response:
     """Serve the frame's own CSS and JS (and nothing from any third party)."""
-    response = send_from_directory(resource_dir("static"), "rtr/" + filename, max_age=3600, conditional=True)
+    return _asset(filename, max_age=3600)
+
+
+ASSET_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+
+
+def _asset(filename: str, max_age: int) -> Response:
+    """Answer with a static file held in memory, with its ETag and a 304 when it is unchanged."""
+    cache: dict[str, tuple[bytes, str]] = current_app.extensions.setdefault("rtr_assets", {})
+    if filename not in cache:
+        path = safe_join(resource_dir("static"), "rtr", filename)
+        suffix = os.path.splitext(filename)[1]
+        if path is None or suffix not in ASSET_TYPES or not os.path.isfile(path):
+            abort(404)
+        with open(path, "rb") as handle:
+            body = handle.read()
+        cache[filename] = (body, hashlib.sha256(body).hexdigest()[:16])
+    body, etag = cache[filename]
+    response = current_app.response_class(body, mimetype=ASSET_TYPES[os.path.splitext(filename)[1]])
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return response.make_conditional(request)
 
 
 @blueprint.get("/healthz")

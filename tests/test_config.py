@@ -1,0 +1,105 @@
+"""Configuration: RTR_* keys from the environment, defaults, and start-up errors naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from widget import ReadyToRebuild, create_app, get_state
+from widget.config import DEFAULTS, ConfigError
+
+
+def test_every_default_is_applied(make_app) -> None:
+    app = make_app()
+    for key in DEFAULTS:
+        assert key in app.config
+
+
+def test_environment_variables_are_read_and_json_parsed(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RTR_RETRY_SCHEDULE", "[0, 1, 2]")
+    monkeypatch.setenv("RTR_MAIL_FROM", "Practice <hello@example.com>")
+    monkeypatch.setenv("RTR_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("RTR_WORKER", "off")
+    with pytest.warns(UserWarning, match="memory://"):
+        app = create_app({"RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}, instance_path=str(tmp_path))
+    assert app.config["RTR_RETRY_SCHEDULE"] == [0.0, 1.0, 2.0]
+    assert app.config["RTR_MAIL_FROM"] == "Practice <hello@example.com>"
+    assert app.config["RTR_SECRET_KEY"] == "from-the-environment"
+
+
+def test_config_argument_beats_environment(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RTR_SMTP_SECURITY", "ssl")
+    app = create_app({"TESTING": True, "RTR_SMTP_SECURITY": "none", "RTR_WORKER": "off",
+                      "RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}, instance_path=str(tmp_path))
+    assert app.config["RTR_SMTP_SECURITY"] == "none"
+
+
+def test_missing_secret_key_outside_testing_names_the_key(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("RTR_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="RTR_SECRET_KEY"):
+        create_app({"RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}, instance_path=str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("RTR_SMTP_SECURITY", "tls"),
+        ("RTR_WORKER", "process"),
+        ("RTR_RETRY_SCHEDULE", "soon"),
+        ("RTR_RETRY_SCHEDULE", []),
+        ("RTR_RETRY_SCHEDULE", [0, -5]),
+        ("RTR_SMTP_PORT", "twenty-five"),
+        ("RTR_PROXY_COUNT", -1),
+        ("RTR_PUBLIC_URL", "widgets.example.com"),
+        ("RTR_WEBHOOK_ALLOW_PRIVATE", "maybe"),
+    ],
+)
+def test_wrong_values_fail_at_start_up_naming_the_key(make_app, key: str, value: object) -> None:
+    with pytest.raises(ConfigError, match=key):
+        make_app(**{key: value})
+
+
+def test_extension_on_a_host_app_with_prefix(tmp_path: Path) -> None:
+    host = Flask("host_app", instance_path=str(tmp_path))
+    host.config.update(TESTING=True, RTR_SECRET_KEY="k", RTR_WORKER="off",
+                       RTR_DATABASE_URL=f"sqlite:///{tmp_path}/host.sqlite3")
+    extension = ReadyToRebuild()
+    extension.init_app(host)
+    host.config["RTR_URL_PREFIX"] = "/ignored-after-init"
+    ReadyToRebuild(url_prefix="/consult")  # a second object for another app is fine
+    assert get_state(host).url_prefix == ""
+    assert host.test_client().get("/embed.js").status_code == 200
+
+
+def test_constructor_argument_beats_app_config(tmp_path: Path) -> None:
+    host = Flask("host_app2", instance_path=str(tmp_path))
+    host.config.update(TESTING=True, RTR_URL_PREFIX="/from-config", RTR_WORKER="off",
+                       RTR_DATABASE_URL=f"sqlite:///{tmp_path}/host.sqlite3")
+    ReadyToRebuild(host, url_prefix="/consult")
+    client = host.test_client()
+    assert client.get("/consult/embed.js").status_code == 200
+    assert client.get("/from-config/embed.js").status_code == 404
+
+
+def test_registering_twice_says_what_to_do(make_app) -> None:
+    app = make_app()
+    with pytest.raises(RuntimeError, match="once per app"):
+        ReadyToRebuild(app)
+
+
+def test_state_without_init_app_asks_about_init_app() -> None:
+    with pytest.raises(RuntimeError, match="did you forget to call init_app"):
+        get_state(Flask("bare"))
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> None:
+    app = create_app({"TESTING": True, "RTR_WORKER": "off"}, instance_path=str(tmp_path))
+    engine = get_state(app).store.engine
+    assert engine.dialect.name == "sqlite"
+    assert (tmp_path / "rtr.sqlite3").exists()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    engine.dispose()
