@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -321,15 +322,13 @@ class Store:
 
     def _bump(self, conn: Any, widget_id: str, what: str, now: float) -> None:
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
-        column = daily_stats.c[what]
-        done = conn.execute(
-            update(daily_stats)
-            .where(daily_stats.c.widget_id == widget_id, daily_stats.c.day == day)
-            .values({what: column + 1})
-        ).rowcount
-        if not done:
-            counts = {"views": 0, "submissions": 0, "blocked": 0, what: 1}
-            conn.execute(insert(daily_stats).values(widget_id=widget_id, day=day, **counts))
+        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        counts = {"views": 0, "submissions": 0, "blocked": 0, what: 1}
+        conn.execute(
+            upsert(daily_stats)
+            .values(widget_id=widget_id, day=day, **counts)
+            .on_conflict_do_update(index_elements=["widget_id", "day"], set_={what: daily_stats.c[what] + 1})
+        )
 
     def purge_used_tokens(self, older_than: float) -> int:
         with self.engine.begin() as conn:
