@@ -75,11 +75,12 @@ def _database_url(app: Flask) -> str:
 
 
 def _register_parts(app: Flask, state: RTRState) -> None:
-    from . import cli, limits, public
+    from . import cli, limits, public, retention
 
     limits.register(app, state)
     public.register(app, state)
     cli.register(app)
+    retention.register(app, state)
 
 
 def get_state(app: Flask | None = None) -> RTRState:

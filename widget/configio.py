@@ -1,0 +1,184 @@
+"""Configuration as code: ``flask rtr export``, ``flask rtr import`` and ``flask rtr purge``.
+
+The file holds every widget (id, name, settings; the webhook secret only with
+``--with-secrets``). Import checks everything first and writes in one transaction, so a bad
+file changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from sqlalchemy import insert, select, update
+
+from .cli import rtr
+from .extension import get_state
+from .settings import validate_settings
+from .store import Store, widgets
+
+FORMAT = "ready-to-rebuild/config"
+FORMAT_VERSION = 1
+WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{24,}={0,2}$")
+
+
+class ConfigFileError(ValueError):
+    """The file can't be imported; the message names the bad field."""
+
+
+@dataclass(frozen=True)
+class ImportedWidget:
+    """One checked widget from a config file."""
+
+    id: str
+    name: str
+    settings: dict[str, Any]
+    webhook_secret: str | None
+
+
+def export_config(store: Store, with_secrets: bool = False) -> dict[str, Any]:
+    """Return every widget as the config document."""
+    items = []
+    for widget in store.list_widgets():
+        item: dict[str, Any] = {"id": widget.id, "name": widget.name, "settings": widget.settings}
+        if with_secrets:
+            item["webhook_secret"] = widget.webhook_secret
+        items.append(item)
+    return {"format": FORMAT, "version": FORMAT_VERSION, "widgets": items}
+
+
+def parse_config(text: str | bytes) -> list[ImportedWidget]:
+    """Check a config document; raise ConfigFileError naming the first bad field."""
+    try:
+        document = json.loads(text)
+    except UnicodeDecodeError:
+        raise ConfigFileError("The file is not UTF-8 text; save it as UTF-8 JSON.") from None
+    except json.JSONDecodeError as error:
+        raise ConfigFileError(
+            f"The file is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
+        ) from None
+    if not isinstance(document, dict):
+        raise ConfigFileError("The file must hold a JSON object with a \"widgets\" list.")
+    if document.get("format", FORMAT) != FORMAT:
+        raise ConfigFileError(f"format: expected \"{FORMAT}\", got {document['format']!r}.")
+    if document.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        raise ConfigFileError(f"version: this server reads version {FORMAT_VERSION}, got {document['version']!r}.")
+    items = document.get("widgets")
+    if not isinstance(items, list):
+        raise ConfigFileError("widgets: must be a list of widgets.")
+    checked = [_check_widget(item, index) for index, item in enumerate(items)]
+    seen: set[str] = set()
+    for index, item in enumerate(checked):
+        if item.id in seen:
+            raise ConfigFileError(f"widgets[{index}].id: the id {item.id!r} appears twice.")
+        seen.add(item.id)
+    return checked
+
+
+def _check_widget(item: Any, index: int) -> ImportedWidget:
+    where = f"widgets[{index}]"
+    if not isinstance(item, dict):
+        raise ConfigFileError(f"{where}: must be an object with id, name and settings.")
+    widget_id = item.get("id")
+    if not isinstance(widget_id, str) or not WIDGET_ID.match(widget_id):
+        raise ConfigFileError(f"{where}.id: use 1-64 letters, digits, '-' or '_'.")
+    where = f"{where} ({widget_id})"
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise ConfigFileError(f"{where}.name: give the widget a name of up to 200 characters.")
+    if "settings" not in item:
+        raise ConfigFileError(f"{where}.settings: missing.")
+    settings, errors = validate_settings(item["settings"])
+    if errors:
+        field, message = sorted(errors.items())[0]
+        path = "settings" if field == "settings" else f"settings.{field}"
+        raise ConfigFileError(f"{where}.{path}: {message}")
+    secret = item.get("webhook_secret")
+    if secret is not None and (not isinstance(secret, str) or not SECRET.match(secret)):
+        raise ConfigFileError(f"{where}.webhook_secret: must look like whsec_ followed by base64.")
+    return ImportedWidget(widget_id, name.strip(), settings, secret)
+
+
+def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) -> tuple[int, int]:
+    """Create or update every widget in one transaction; return (created, updated)."""
+    from .store import new_webhook_secret
+
+    now = time.time()
+    created = updated = 0
+    with store.engine.begin() as conn:
+        versions = dict(conn.execute(select(widgets.c.id, widgets.c.version)).all())
+        for item in items:
+            secret = item.webhook_secret if with_secrets else None
+            if item.id in versions:
+                values: dict[str, Any] = {"name": item.name, "settings": item.settings,
+                                          "version": versions[item.id] + 1, "updated_at": now}
+                if secret:
+                    values["webhook_secret"] = secret
+                conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
+                updated += 1
+            else:
+                conn.execute(insert(widgets).values(
+                    id=item.id, name=item.name, settings=item.settings, version=1,
+                    webhook_secret=secret or new_webhook_secret(), created_at=now, updated_at=now,
+                ))
+                created += 1
+    return created, updated
+
+
+def _audit(action: str, detail: str, widget_id: str | None = None) -> None:
+    """Record a CLI action in the audit log (never lead contents)."""
+    try:
+        from .admin.audit import record
+    except ImportError:
+        return
+    record(action, detail=detail, widget_id=widget_id, actor="cli")
+
+
+@rtr.command("export")
+@click.option("--with-secrets", is_flag=True, help="Include each widget's webhook secret (keep the file private).")
+def export_command(with_secrets: bool) -> None:
+    """Print every widget's configuration as JSON (redirect it to a file)."""
+    click.echo(json.dumps(export_config(get_state().store, with_secrets), indent=2, ensure_ascii=False))
+
+
+@rtr.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--with-secrets", is_flag=True, help="Also take the webhook secrets from the file.")
+def import_command(path: str, with_secrets: bool) -> None:
+    """Create or update widgets from a JSON file made by ``flask rtr export`` ("-" reads stdin)."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else _read(path)
+        items = parse_config(data)
+    except ConfigFileError as error:
+        click.echo(f"Error: {path}: {error} Nothing was changed.", err=True)
+        sys.exit(2)
+    created, updated = apply_config(get_state().store, items, with_secrets)
+    _audit("config.imported", f"{created} created, {updated} updated"
+           + (", with webhook secrets" if with_secrets else ""))
+    click.echo(f"Imported {len(items)} widget(s): {created} created, {updated} updated.")
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        raise ConfigFileError(f"can't read the file ({error.strerror}).") from None
+
+
+@rtr.command("purge")
+def purge_command() -> None:
+    """Delete leads older than each widget's retention period after delivery."""
+    from .retention import purge_expired
+
+    removed = purge_expired(get_state().store)
+    for widget_id, count in sorted(removed.items()):
+        _audit("leads.purged", f"{count} delivered lead(s) past retention", widget_id)
+        click.echo(f"{widget_id}: deleted {count} lead(s).")
+    click.echo(f"Deleted {sum(removed.values())} lead(s) past their retention period.")

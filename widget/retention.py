@@ -1,0 +1,57 @@
+"""Retention: delete each widget's leads a set number of days after they were delivered.
+
+Leads that were never delivered are kept, so nothing a visitor sent disappears unseen. The worker
+runs the purge periodically and ``flask rtr purge`` runs it on demand.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, current_app
+
+from .extension import RTRState, get_state
+from .lead_queries import DAY, delete_leads, expired_lead_ids
+from .store import Store
+
+DEFAULT_RETENTION_DAYS = 90
+
+
+def register(app: Flask, state: RTRState) -> None:
+    """Let the worker purge periodically, and add ``flask rtr export/import/purge``."""
+    from . import configio  # noqa: F401  (its commands join the ``rtr`` group on import)
+
+    try:
+        from .delivery.worker import PERIODIC_TASKS
+    except ImportError:
+        return
+    if purge_task not in PERIODIC_TASKS:
+        PERIODIC_TASKS.append(purge_task)
+
+
+def retention_days(settings: dict[str, Any]) -> int:
+    """Return how many days a widget keeps delivered leads."""
+    value = settings.get("retention_days", DEFAULT_RETENTION_DAYS)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_RETENTION_DAYS
+
+
+def purge_expired(store: Store, now: float | None = None) -> dict[str, int]:
+    """Delete expired delivered leads; return how many went, by widget id (only non-zero)."""
+    now = time.time() if now is None else now
+    removed: dict[str, int] = {}
+    for widget in store.list_widgets():
+        cutoff = now - retention_days(widget.settings) * DAY
+        with store.engine.begin() as conn:
+            count = delete_leads(conn, expired_lead_ids(conn, widget.id, cutoff))
+        if count:
+            removed[widget.id] = count
+    return removed
+
+
+def purge_task(app: Flask) -> None:
+    """Run the purge for one app (a worker periodic task), and drop spent form-token records."""
+    with app.app_context():
+        store = get_state(app).store
+        purge_expired(store)
+        store.purge_used_tokens(time.time() - float(current_app.config["RTR_FORM_MAX_AGE"]) - DAY)
