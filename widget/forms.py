@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.csrf.core import CSRF
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .i18n import STRINGS, strings_for
@@ -54,7 +55,8 @@ class LeadForm(FlaskForm):
     name = StringField()
     email = StringField()
     phone = StringField()
-    contact_method = RadioField(choices=[("email", ""), ("phone", ""), ("text", "")], validate_choice=False)
+    contact_method = RadioField(choices=[SelectChoice(v, "") for v in ("email", "phone", "text")],
+                                validate_choice=False)
     ok_to_email = BooleanField()
     ok_to_text = BooleanField()
     ok_to_voicemail = BooleanField()
@@ -89,11 +91,14 @@ class LeadForm(FlaskForm):
         self.consent.label.text = settings["consent_text"]
         self.website.label.text = words["honeypot"]
         self.contact_method.choices = [
-            ("email", words["method_email"]), ("phone", words["method_phone"]), ("text", words["method_text"]),
+            SelectChoice(method, words[f"method_{method}"]) for method in ("email", "phone", "text")
         ]
-        self.service.choices = [("", words["not_sure"])] + [(s["name"], s["name"]) for s in settings["services"]]
-        self.location.choices = [("", words["no_preference"])] + [
-            (loc["name"], loc["name"] if loc["city"] != "telehealth" else f"{loc['name']} ({words['telehealth']})")
+        self.service.choices = [SelectChoice("", words["not_sure"])] + [
+            SelectChoice(s["name"]) for s in settings["services"]
+        ]
+        self.location.choices = [SelectChoice("", words["no_preference"])] + [
+            SelectChoice(loc["name"], loc["name"] if loc["city"] != "telehealth"
+                         else f"{loc['name']} ({words['telehealth']})")
             for loc in settings["locations"]
         ]
 

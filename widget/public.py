@@ -26,7 +26,6 @@ from werkzeug.wrappers import Response
 
 from .extension import RTRState, get_state, resource_dir
 from .forms import UTM_KEYS, LeadForm
-from .i18n import strings_for
 from .security import issue_form_token, secure_public_response, submission_origin_allowed
 from .settings import consent_version, normalise_origin
 from .store import ReplayError, Widget
@@ -41,7 +40,12 @@ CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
 def register(app: Flask, state: RTRState) -> None:
     """Mount the public blueprint at the configured prefix."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
-    app.jinja_env.globals.setdefault("rtr_words", strings_for)
+    app.jinja_env.globals.setdefault("rtr_attrs", html_attributes)
+
+
+def html_attributes(**attributes: Any) -> dict[str, Any]:
+    """Return the attributes worth rendering: drop None, False and empty strings."""
+    return {name: value for name, value in attributes.items() if value not in (None, False, "")}
 
 
 def lead_listeners() -> list[Any]:

@@ -1,0 +1,206 @@
+"""Frame, hosted page and submission through the test client: validation, tokens, no cookies."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from widget.security import check_form_token, issue_form_token
+from widget.store import deliveries, leads
+
+from .conftest import form_token, valid_lead
+
+JSON = {"Accept": "application/json"}
+
+
+def _lead_count(app: Flask) -> int:
+    with app.extensions["rtr"].store.reading() as conn:
+        return conn.execute(select(func.count()).select_from(leads)).scalar_one()
+
+
+def test_frame_renders_the_card(client: FlaskClient) -> None:
+    response = client.get("/w/demo/frame?origin=http://127.0.0.1:8000&instance=demo")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for text in ("Ready to rebuild?", "Book a free consultation", "Read a little more", "You are not alone",
+                 "Couples therapy", "Individual therapy", "Family therapy", "Los Angeles", "Las Vegas",
+                 "988", "911"):
+        assert text in html, text
+    assert html.index("988") < html.index("<form")
+    assert re.search(r'<input id="consent" name="consent" required type="checkbox" value="y">', html)
+    assert 'name="website"' in html
+
+
+def test_public_responses_set_no_cookie_and_send_security_headers(client: FlaskClient) -> None:
+    for response in (client.get("/w/demo/frame"), client.get("/w/demo"), client.get("/embed.js"),
+                     client.post("/w/demo/leads", data={"name": "x"})):
+        assert "Set-Cookie" not in response.headers
+    frame = client.get("/w/demo/frame")
+    csp = frame.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors *" in csp
+    assert frame.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    html = frame.get_data(as_text=True)
+    assert not re.search(r'(src="|<link[^>]*href=")(https?:)?//', html), "no third-party requests"
+    assert "None" not in html
+
+
+def test_frame_ancestors_follow_allowed_origins(app: Flask, client: FlaskClient) -> None:
+    store = app.extensions["rtr"].store
+    widget = store.get_widget("demo")
+    store.save_settings("demo", dict(widget.settings, allowed_origins=["https://www.example.com"]))
+    csp = client.get("/w/demo/frame").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://www.example.com" in csp
+
+
+def test_unknown_widget_is_404(client: FlaskClient) -> None:
+    assert client.get("/w/nope/frame").status_code == 404
+    assert client.get("/w/bad%20id/frame").status_code == 404
+    assert client.post("/w/nope/leads", data={}).status_code == 404
+
+
+def test_valid_submission_stores_lead_with_provenance(app: Flask, client: FlaskClient) -> None:
+    data = valid_lead(token=form_token(client), page_url="https://blog.example.com/when-trust-is-broken",
+                      utm_source="newsletter", utm_campaign="spring", service="Couples therapy",
+                      phone="(702) 555-0142")
+    response = client.post("/w/demo/leads", data=data, headers=JSON)
+    assert response.status_code == 201 and response.json["ok"] is True
+    with app.extensions["rtr"].store.reading() as conn:
+        lead = conn.execute(select(leads)).one()._mapping
+        channels = conn.execute(select(deliveries.c.channel)).scalars().all()
+    assert lead["name"] == "Maya" and lead["service"] == "Couples therapy"
+    assert lead["page_url"] == "https://blog.example.com/when-trust-is-broken"
+    assert lead["utm"] == {"utm_source": "newsletter", "utm_campaign": "spring"}
+    assert lead["consent_text"].startswith("I agree") and len(lead["consent_version"]) == 12
+    assert lead["settings_version"] == 1 and lead["consented_at"] > 0
+    assert channels == ["email"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"name": ""}, "name", "Please fill this in."),
+        ({"name": "x" * 121}, "name", "under 120"),
+        ({"email": "maya@"}, "email", "doesn't look complete"),
+        ({"email": ""}, "email", "Please fill this in."),
+        ({"phone": "call me maybe"}, "phone", "doesn't look right"),
+        ({"phone": "12"}, "phone", "doesn't look right"),
+        ({"consent": ""}, "consent", "tick the box"),
+        ({"message": "m" * 501}, "message", "under 500"),
+        ({"name": "Maya\x07"}, "name", "can't store"),
+    ],
+)
+def test_field_messages(client: FlaskClient, overrides: dict[str, str], field: str, message: str) -> None:
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), **overrides), headers=JSON)
+    assert response.status_code == 400
+    assert message in response.json["errors"][field]
+
+
+def test_html_error_keeps_everything_typed(app: Flask, client: FlaskClient) -> None:
+    typed = valid_lead(token=form_token(client), email="maya@", phone="+1 702 555 0142",
+                       message="We had a hard year.", service="Family therapy", consent="")
+    response = client.post("/w/demo/leads", data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Maya"' in html and 'value="maya@"' in html and 'value="+1 702 555 0142"' in html
+    assert "We had a hard year.</textarea>" in html
+    assert '<option selected value="Family therapy">' in html
+    assert 'aria-invalid="true"' in html
+    assert _lead_count(app) == 0
+
+
+def test_no_js_success_shows_thank_you_with_crisis_notice(client: FlaskClient) -> None:
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), mode="page"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 201
+    assert "Thank you for reaching out" in html and "within one business day" in html
+    assert "988" in html and "<form" not in html
+
+
+def test_expired_token_rerenders_with_input_kept_and_a_usable_token(make_app) -> None:
+    app = make_app(RTR_FORM_MAX_AGE=60, RTR_MIN_FORM_SECONDS=3)
+    app.test_cli_runner().invoke(args=["rtr", "demo"])
+    client = app.test_client()
+    with app.test_request_context():
+        old = issue_form_token("demo", now=time.time() - 120)
+    response = client.post("/w/demo/leads", data=valid_lead(token=old, message="Still here"), headers=JSON)
+    assert response.status_code == 400
+    assert "timed out" in response.json["errors"]["token"]
+    fresh = response.json["token"]
+    with app.test_request_context():
+        assert check_form_token(fresh, "demo").state == "ok"
+    again = client.post("/w/demo/leads", data=valid_lead(token=fresh), headers=JSON)
+    assert again.status_code == 201
+    assert _lead_count(app) == 1
+
+
+def test_tampered_or_foreign_token_is_refused(app: Flask, client: FlaskClient) -> None:
+    token = form_token(client)
+    app.extensions["rtr"].store.create_widget("Other", app.extensions["rtr"].store.get_widget("demo").settings,
+                                              widget_id="other")
+    for bad in (token[:-2] + "xx", "", "garbage", form_token(client, "other")):
+        response = client.post("/w/demo/leads", data=valid_lead(token=bad), headers=JSON)
+        assert response.status_code == 400 and "token" in response.json["errors"]
+    assert _lead_count(app) == 0
+
+
+def test_honeypot_and_fast_bots_look_successful_but_store_nothing(make_app) -> None:
+    app = make_app(RTR_MIN_FORM_SECONDS=3)
+    app.test_cli_runner().invoke(args=["rtr", "demo"])
+    client = app.test_client()
+    too_fast = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers=JSON)
+    with app.test_request_context():
+        aged = issue_form_token("demo", now=time.time() - 10)
+    honeypot = client.post("/w/demo/leads", data=valid_lead(token=aged, website="http://spam.example"),
+                           headers=JSON)
+    assert too_fast.json["ok"] is True and honeypot.json["ok"] is True
+    assert _lead_count(app) == 0
+
+
+def test_token_submits_once(app: Flask, client: FlaskClient) -> None:
+    token = form_token(client)
+    assert client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON).status_code == 201
+    assert client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON).json["ok"] is True
+    assert _lead_count(app) == 1
+
+
+def test_hosted_page_and_healthz(client: FlaskClient) -> None:
+    page = client.get("/w/demo")
+    assert page.status_code == 200 and "rtr-mode-page" in page.get_data(as_text=True)
+    assert client.get("/healthz").json == {"ok": True}
+
+
+def test_spanish_labels_by_data_lang(client: FlaskClient) -> None:
+    html = client.get("/w/demo/frame?lang=es").get_data(as_text=True)
+    assert '<html lang="es">' in html and "Su nombre" in html
+
+
+def test_embed_js_is_served_for_any_page_with_etag(client: FlaskClient) -> None:
+    first = client.get("/embed.js")
+    assert first.mimetype == "text/javascript"
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert first.cache_control.max_age == 300
+    again = client.get("/embed.js", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_cli_create_list_and_demo(runner) -> None:
+    created = runner.invoke(args=["rtr", "create-widget", "--name", "North Star", "--notify-email", "a@example.com",
+                                  "--allowed-origin", "https://northstar.example", "--json"])
+    assert created.exit_code == 0, created.output
+    import json
+
+    widget = json.loads(created.output)
+    assert widget["webhook_secret"].startswith("whsec_")
+    assert widget["settings"]["allowed_origins"] == ["https://northstar.example"]
+    plain = runner.invoke(args=["rtr", "create-widget", "--name", "Plain"])
+    assert re.fullmatch(r"w_[A-Za-z0-9]+\n", plain.output)
+    listing = runner.invoke(args=["rtr", "list-widgets"]).output
+    assert "North Star" in listing and "Plain" in listing and "demo" in listing
+    assert "already exists" in runner.invoke(args=["rtr", "demo"]).output
+    bad = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--notify-email", "nope"])
+    assert bad.exit_code == 2 and "notify_emails.0" in bad.output
