@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from jinja2 import Undefined
 from markupsafe import Markup
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
@@ -44,8 +45,11 @@ def register(app: Flask, state: RTRState) -> None:
 
 
 def html_attributes(**attributes: Any) -> dict[str, Any]:
-    """Return the attributes worth rendering: drop None, False and empty strings."""
-    return {name: value for name, value in attributes.items() if value not in (None, False, "")}
+    """Return the attributes worth rendering: drop None, False, empty strings and undefined names."""
+    return {
+        name: value for name, value in attributes.items()
+        if not isinstance(value, Undefined) and value not in (None, False, "")
+    }
 
 
 def lead_listeners() -> list[Any]:
