@@ -1,0 +1,156 @@
+"""The email channel: the lead email to the practice, the visitor's confirmation, a test email."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+from flask import Flask, current_app, render_template
+
+from ..extension import get_state
+from ..settings import check_email
+from ..store import Widget
+from . import mailer
+from .base import Job, Outcome
+from .mailer import one_line
+from .smtp_config import effective_smtp
+
+log = logging.getLogger("widget.delivery.email")
+
+DETAIL_LEVELS = ("full", "contact", "alert")
+CONTACT_FIELDS = ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
+                  "ok_to_voicemail", "service", "location", "page_url")
+FULL_FIELDS = (*CONTACT_FIELDS, "message", "language", "utm")
+
+
+def send_lead(job: Job) -> Outcome:
+    """Email the new lead to the practice's notify addresses, at the widget's detail level."""
+    return _send(job, build_lead_message)
+
+
+def send_confirmation(job: Job) -> Outcome:
+    """Email the visitor a thank-you with the response time and crisis notice, nothing they wrote."""
+    if _safe_address(job.lead["email"]) is None:
+        return Outcome("dead", "the visitor's email address can't be used in a header; nothing sent")
+    return _send(job, build_confirmation_message)
+
+
+def send_test(widget: Widget) -> Outcome:
+    """Send a test email to the widget's notify addresses now and return how it went."""
+    recipients = list(widget.settings.get("notify_emails") or [])
+    if not recipients:
+        return Outcome("dead", "This widget has no notification email addresses yet.")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    message = _message(app, recipients, "Test email — " + _practice(widget.settings),
+                       make_msgid("test", domain="ready-to-rebuild"), time.time())
+    context = {"practice_name": _practice(widget.settings), "widget": widget,
+               "smtp": effective_smtp(app).public()}
+    _bodies(message, "test", context)
+    return mailer.deliver(app, message, recipients)
+
+
+def _send(job: Job, build: Any) -> Outcome:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    recipients = _targets(job.delivery["target"])
+    try:
+        message = build(app, job, recipients)
+    except Exception as error:  # a broken host template must not lose the lead: keep retrying
+        log.exception("Could not build the %s email for delivery %s", job.delivery["channel"], job.delivery["id"])
+        return Outcome("retry", f"could not build the email ({type(error).__name__}); see the server log")
+    return mailer.deliver(app, message, recipients)
+
+
+def build_lead_message(app: Flask, job: Job, recipients: list[str]) -> EmailMessage:
+    """Return the lead email: Reply-To the visitor, bodies from ``rtr/email/lead.*``."""
+    settings = job.widget.settings
+    subject = "New consultation request — " + _practice(settings)
+    message = _message(app, recipients, subject, job.delivery["message_id"], job.lead["created_at"])
+    reply_to = _safe_address(job.lead["email"], job.lead["name"])
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    _bodies(message, "lead", lead_context(app, job))
+    return message
+
+
+def build_confirmation_message(app: Flask, job: Job, recipients: list[str]) -> EmailMessage:
+    """Return the visitor's confirmation from ``rtr/email/confirmation.*``."""
+    settings = job.widget.settings
+    subject = "We received your request — " + _practice(settings)
+    visitor = _safe_address(job.lead["email"])
+    message = _message(app, [str(visitor)], subject, job.delivery["message_id"], job.lead["created_at"])
+    practice_inbox = [a for a in settings.get("notify_emails") or [] if _safe_address(a) is not None]
+    if practice_inbox:
+        message["Reply-To"] = practice_inbox[0]
+    context = {"practice_name": _practice(settings), "response_time": settings.get("response_time", ""),
+               "crisis_notice": settings.get("crisis_notice", ""), "settings": settings}
+    _bodies(message, "confirmation", context)
+    return message
+
+
+def lead_context(app: Flask, job: Job) -> dict[str, Any]:
+    """Return what the lead templates may show, cut to the widget's detail level."""
+    level = job.widget.settings.get("detail_level") or "contact"
+    level = level if level in DETAIL_LEVELS else "contact"
+    fields = {"full": FULL_FIELDS, "contact": CONTACT_FIELDS, "alert": ()}[level]
+    lead = {key: job.lead.get(key) for key in fields}
+    if "utm" in lead and isinstance(lead["utm"], str):
+        lead["utm"] = json.loads(lead["utm"] or "{}")
+    return {
+        "level": level,
+        "lead": lead,
+        "has_message": bool(job.lead.get("message")),
+        "practice_name": _practice(job.widget.settings),
+        "received_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.lead["created_at"])),
+        "admin_url": admin_lead_url(app, job.lead["public_id"]),
+        "widget_name": job.widget.name,
+    }
+
+
+def admin_lead_url(app: Flask, lead_id: str) -> str:
+    """Return the absolute link to the lead in the admin inbox."""
+    base = str(app.config.get("RTR_PUBLIC_URL") or "http://localhost:5000").rstrip("/")
+    return f"{base}{get_state(app).url_prefix}/admin/leads/{lead_id}"
+
+
+def _message(app: Flask, recipients: list[str], subject: str, message_id: str, sent_at: float) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = effective_smtp(app).mail_from
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = one_line(subject)
+    message["Date"] = formatdate(sent_at, usegmt=True)
+    message["Message-ID"] = one_line(message_id)
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+def _bodies(message: EmailMessage, name: str, context: dict[str, Any]) -> None:
+    message.set_content(render_template(f"rtr/email/{name}.txt", **context), cte="quoted-printable")
+    message.add_alternative(render_template(f"rtr/email/{name}.html", **context), subtype="html",
+                            cte="quoted-printable")
+
+
+def _safe_address(email: Any, name: Any = "") -> Address | None:
+    """Return a header-safe Address, or None when the address is not one clean mailbox."""
+    raw = str(email or "")
+    if raw != one_line(raw) or check_email(raw) is None:
+        return None
+    local, _, domain = raw.rpartition("@")
+    try:
+        return Address(display_name=one_line(name), username=local, domain=domain)
+    except (ValueError, IndexError):
+        return None
+
+
+def _targets(target: Any) -> list[str]:
+    if isinstance(target, str):
+        target = json.loads(target) if target.startswith("[") else [target]
+    return [one_line(address) for address in target if one_line(address)]
+
+
+def _practice(settings: dict[str, Any]) -> str:
+    return one_line(settings.get("practice_name") or "your practice")

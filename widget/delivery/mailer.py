@@ -1,0 +1,167 @@
+"""Hand a finished message to the SMTP server, or write it as an .eml file when there is none."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import ssl
+import time
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+
+from flask import Flask
+
+from ..extension import RTRState
+from .base import Outcome
+from .smtp_config import SmtpSettings, effective_smtp, ensure_table
+
+log = logging.getLogger("widget.delivery.mailer")
+
+SMTP_TIMEOUT = 30.0
+ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+class SmtpRefusedError(Exception):
+    """The server said no, or could not be reached; ``outcome`` says whether to try again."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome = Outcome(status, detail)  # type: ignore[arg-type]
+
+
+def one_line(value: object) -> str:
+    """Return value as one header-safe line: control characters (CR, LF, …) become spaces."""
+    return " ".join(CONTROL.sub(" ", str(value)).split())
+
+
+def register(app: Flask, state: RTRState) -> None:
+    """Create the settings table and say at start-up where emails go when no SMTP server is set."""
+    ensure_table(state.store)
+    if not effective_smtp(app).configured:
+        app.logger.warning(
+            "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",
+            outbox_dir(app),
+        )
+
+
+def outbox_dir(app: Flask) -> str:
+    """Return the folder .eml files go to: ``<instance>/outbox``."""
+    return os.path.join(app.instance_path, "outbox")
+
+
+def deliver(app: Flask, message: EmailMessage, recipients: list[str]) -> Outcome:
+    """Send message to recipients through the effective SMTP settings; never raise."""
+    settings = effective_smtp(app)
+    if not settings.configured:
+        return write_eml(app, message)
+    try:
+        return send_smtp(settings, message, recipients)
+    except SmtpRefusedError as failure:
+        return failure.outcome
+
+
+def write_eml(app: Flask, message: EmailMessage) -> Outcome:
+    """Write message as an .eml file in the outbox folder (replacing one with the same Message-ID)."""
+    folder = outbox_dir(app)
+    os.makedirs(folder, exist_ok=True)
+    stem = UNSAFE_FILENAME.sub("_", str(message["Message-ID"] or time.time_ns()).strip("<>"))
+    path = os.path.join(folder, f"{stem}.eml")
+    partial = path + ".part"
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(message.as_bytes(policy=SMTP_POLICY))
+        os.replace(partial, path)
+    except OSError as error:
+        return Outcome("retry", f"could not write {path}: {error.strerror}")
+    return Outcome("delivered", f"written to {path}")
+
+
+def send_smtp(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> Outcome:
+    """Run one SMTP session; raise SmtpRefusedError with the reply when it does not end in 250."""
+    context = tls_context(settings)
+    try:
+        with _connect(settings, context) as smtp:
+            _secure(smtp, settings, context)
+            if settings.username:
+                _login(smtp, settings)
+            return _transmit(smtp, settings, message, recipients)
+    except SmtpRefusedError:
+        raise
+    except ssl.SSLCertVerificationError as error:
+        raise SmtpRefusedError("retry", f"the server's certificate was not trusted ({error.verify_message}); "
+                                   "nothing sent. Set RTR_SMTP_CA_FILE for a private CA.") from None
+    except smtplib.SMTPResponseException as error:
+        raise SmtpRefusedError(_status(error.smtp_code), reply(error.smtp_code, error.smtp_error)) from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise SmtpRefusedError("retry", f"could not talk to {settings.host}:{settings.port} "
+                                   f"({type(error).__name__}: {error})") from None
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """Return a verifying TLS context, trusting the private CA file too when one is set."""
+    context = ssl.create_default_context()
+    if settings.ca_file:
+        context.load_verify_locations(cafile=settings.ca_file)
+    return context
+
+
+def _connect(settings: SmtpSettings, context: ssl.SSLContext) -> smtplib.SMTP:
+    if settings.security == "ssl":
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context)
+    return smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
+
+
+def _secure(smtp: smtplib.SMTP, settings: SmtpSettings, context: ssl.SSLContext) -> None:
+    smtp.ehlo()
+    if settings.security != "starttls":
+        return
+    if not smtp.has_extn("starttls"):
+        raise SmtpRefusedError("retry", f"{settings.host}:{settings.port} does not offer STARTTLS, which "
+                                   "RTR_SMTP_SECURITY=starttls requires; nothing sent.")
+    smtp.starttls(context=context)
+    smtp.ehlo()
+
+
+def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
+    try:
+        smtp.login(settings.username, settings.password)
+    except smtplib.SMTPAuthenticationError as error:
+        # A refused login says nothing about the message: keep retrying while the admin fixes it.
+        raise SmtpRefusedError("retry", "login refused: " + reply(error.smtp_code, error.smtp_error)) from None
+
+
+def _transmit(smtp: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage,
+              recipients: list[str]) -> Outcome:
+    code, text = smtp.mail(settings.sender_address)
+    if code != 250:
+        raise SmtpRefusedError(_status(code), reply(code, text))
+    refused = []
+    for address in recipients:
+        code, text = smtp.rcpt(address)
+        if code not in (250, 251):
+            refused.append((code, text))
+    if len(refused) == len(recipients):
+        worst = min(refused, key=lambda item: item[0] >= 500)
+        raise SmtpRefusedError(_status(worst[0]), reply(*worst))
+    code, text = smtp.data(message.as_bytes(policy=SMTP_POLICY))
+    if code != 250:
+        raise SmtpRefusedError(_status(code), reply(code, text))
+    detail = reply(code, text)
+    if refused:
+        detail += f"; {len(refused)} of {len(recipients)} recipients refused ({reply(*refused[0])})"
+    return Outcome("delivered", detail)
+
+
+def reply(code: int, text: bytes | str) -> str:
+    """Return an SMTP reply for the admin, with any email address in it masked."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {ADDRESS.sub('<address>', ' '.join(text.split()))}".strip()
+
+
+def _status(code: int) -> str:
+    return "dead" if 500 <= code < 600 else "retry"
