@@ -81,6 +81,8 @@ def _register_parts(app: Flask, state: RTRState) -> None:
     public.register(app, state)
     cli.register(app)
     retention.register(app, state)
+    from .delivery import mailer
+    mailer.register(app, state)
 
 
 def get_state(app: Flask | None = None) -> RTRState:
