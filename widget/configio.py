@@ -132,12 +132,10 @@ def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) 
 
 
 def _audit(action: str, detail: str, widget_id: str | None = None) -> None:
-    """Record a CLI action in the audit log (never lead contents)."""
-    try:
-        from .admin.audit import record
-    except ImportError:
-        return
-    record(action, detail=detail, widget_id=widget_id, actor="cli")
+    """Record a command-line action in the audit log (never lead contents)."""
+    from .admin.audit import record
+
+    record(get_state().store, "command line", action, detail, widget_id)
 
 
 @rtr.command("export")

@@ -1,0 +1,163 @@
+"""``flask rtr export`` / ``import``: every widget round-trips; a bad file names the field, changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from widget.settings import default_settings
+from widget.store import audit_log
+
+from .support.leads import count
+
+
+def _cli(app: Flask, *args: str, input: bytes | str | None = None) -> Any:
+    return app.test_cli_runner().invoke(args=["rtr", *args], input=input)
+
+
+def _export(app: Flask, *flags: str) -> dict[str, Any]:
+    result = _cli(app, "export", *flags)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def source(app: Flask) -> Flask:
+    """The demo app plus two more widgets that use most settings."""
+    store = app.extensions["rtr"].store
+    busy = default_settings("Río Claro Counseling")
+    busy.update(
+        language="es", allowed_origins=["https://www.rioclaro.example"], webhook_url="https://crm.example.com/in",
+        services=[{"name": "Terapia de pareja", "description": "Reconstruir la confianza", "url": ""}],
+        notify_emails=["hola@rioclaro.example"], detail_level="full", retention_days=30,
+    )
+    busy["theme"]["accent_color"] = "#114477"
+    store.create_widget("Río Claro", busy, widget_id="rio-claro")
+    store.create_widget("Quiet", default_settings("Quiet Practice"))
+    return app
+
+
+def _write(tmp_path: Path, document: Any) -> str:
+    path = tmp_path / "config.json"
+    path.write_text(document if isinstance(document, str) else json.dumps(document), encoding="utf-8")
+    return str(path)
+
+
+def test_export_import_round_trips_every_widget(source: Flask, make_app: Callable[..., Flask],
+                                                tmp_path: Path) -> None:
+    exported = _export(source)
+    assert [w["id"] for w in exported["widgets"]][:2] == ["demo", "rio-claro"]
+    assert len(exported["widgets"]) == 3
+    assert all("webhook_secret" not in w for w in exported["widgets"])
+
+    fresh = make_app()
+    result = _cli(fresh, "import", _write(tmp_path, exported))
+    assert result.exit_code == 0, result.output
+    assert "3 created, 0 updated" in result.output
+    assert _export(fresh) == exported
+    old = {w.id: w.webhook_secret for w in source.extensions["rtr"].store.list_widgets()}
+    new = {w.id: w.webhook_secret for w in fresh.extensions["rtr"].store.list_widgets()}
+    assert old.keys() == new.keys() and all(old[k] != new[k] for k in old)
+
+
+def test_secrets_travel_only_with_the_flag(source: Flask, make_app: Callable[..., Flask],
+                                           tmp_path: Path) -> None:
+    with_secrets = _export(source, "--with-secrets")
+    assert all(w["webhook_secret"].startswith("whsec_") for w in with_secrets["widgets"])
+    path = _write(tmp_path, with_secrets)
+
+    without_flag = make_app()
+    assert _cli(without_flag, "import", path).exit_code == 0
+    assert _export(without_flag, "--with-secrets") != with_secrets
+
+    fresh = make_app()
+    assert _cli(fresh, "import", "--with-secrets", path).exit_code == 0
+    assert _export(fresh, "--with-secrets") == with_secrets
+
+
+def test_import_updates_existing_widgets_and_is_audited(source: Flask, tmp_path: Path) -> None:
+    exported = _export(source)
+    exported["widgets"][1]["settings"]["heading"] = "¿Lista para reconstruir?"
+    exported["widgets"][1]["name"] = "Río Claro (renamed)"
+    result = _cli(source, "import", _write(tmp_path, exported))
+    assert result.exit_code == 0 and "0 created, 3 updated" in result.output
+    widget = source.extensions["rtr"].store.get_widget("rio-claro")
+    assert widget.settings["heading"] == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
+    assert widget.version == 2
+    assert count(source.extensions["rtr"].store, audit_log, audit_log.c.action == "config.imported") == 1
+
+
+def test_import_reads_stdin(source: Flask, make_app: Callable[..., Flask]) -> None:
+    fresh = make_app()
+    result = _cli(fresh, "import", "-", input=json.dumps(_export(source)).encode())
+    assert result.exit_code == 0, result.output
+    assert len(fresh.extensions["rtr"].store.list_widgets()) == 3
+
+
+def _widget(**changes: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": "new-one", "name": "New", "settings": default_settings("New")}
+    for key, value in changes.items():
+        if key.startswith("settings."):
+            item["settings"][key.removeprefix("settings.")] = value
+        else:
+            item[key] = value
+    return item
+
+
+def _theme(**colours: str) -> dict[str, Any]:
+    return {**default_settings()["theme"], **colours}
+
+
+BAD_FILES: list[tuple[str, Any, str]] = [
+    ("malformed JSON", '{"widgets": [', "not valid JSON (line 1, column 14"),
+    ("not an object", "[1, 2]", "a JSON object"),
+    ("wrong format", {"format": "other", "widgets": []}, "format:"),
+    ("newer version", {"version": 9, "widgets": []}, "version:"),
+    ("no widget list", {"widgets": {"id": "x"}}, "widgets: must be a list"),
+    ("widget not an object", {"widgets": ["demo"]}, "widgets[0]: must be an object"),
+    ("bad id", {"widgets": [_widget(id="has space")]}, "widgets[0].id:"),
+    ("empty name", {"widgets": [_widget(name="  ")]}, "widgets[0] (new-one).name:"),
+    ("no settings", {"widgets": [{"id": "x", "name": "X"}]}, "widgets[0] (x).settings: missing"),
+    ("settings not an object", {"widgets": [_widget(settings=[])]}, "(new-one).settings: Settings must be"),
+    ("bad colour", {"widgets": [_widget(**{"settings.theme": _theme(accent_color="red")})]},
+     "(new-one).settings.theme.accent_color: Use a hex colour"),
+    ("bad origin", {"widgets": [_widget(**{"settings.allowed_origins": ["https://a.example/path"]})]},
+     "settings.allowed_origins.0: Use scheme://host[:port]"),
+    ("bad email", {"widgets": [_widget(**{"settings.notify_emails": ["not-an-address"]})]},
+     "settings.notify_emails.0: This isn't a valid email"),
+    ("bad webhook url", {"widgets": [_widget(**{"settings.webhook_url": "ftp://x.example"})]},
+     "settings.webhook_url: Use a full web address"),
+    ("bad retention", {"widgets": [_widget(**{"settings.retention_days": 0})]}, "settings.retention_days:"),
+    ("no crisis line", {"widgets": [_widget(**{"settings.crisis_notice": "Be well."})]},
+     "settings.crisis_notice: The crisis notice must keep"),
+    ("bad secret", {"widgets": [_widget(webhook_secret="hunter2")]}, "(new-one).webhook_secret:"),
+    ("duplicate id", {"widgets": [_widget(), _widget()]}, "widgets[1].id: the id 'new-one' appears twice"),
+    ("good then bad", {"widgets": [_widget(id="good"), _widget(**{"settings.language": "fr"})]},
+     "widgets[1] (new-one).settings.language:"),
+]
+
+
+@pytest.mark.parametrize("document, message", [case[1:] for case in BAD_FILES], ids=[c[0] for c in BAD_FILES])
+def test_a_bad_file_names_the_field_and_changes_nothing(source: Flask, tmp_path: Path, document: Any,
+                                                        message: str) -> None:
+    before = _export(source, "--with-secrets")
+    result = _cli(source, "import", "--with-secrets", _write(tmp_path, document))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Nothing was changed." in result.stderr and "Traceback" not in result.output
+    assert _export(source, "--with-secrets") == before
+    assert count(source.extensions["rtr"].store, audit_log) == 0
+
+
+def test_unreadable_files_get_a_clear_message(source: Flask, tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes('{"widgets": [{"name": "Peña"}]}'.encode("latin-1"))
+    result = _cli(source, "import", str(latin1))
+    assert result.exit_code == 2 and "not UTF-8" in result.stderr
+    result = _cli(source, "import", str(tmp_path / "missing.json"))
+    assert result.exit_code == 2 and "can't read the file" in result.stderr

@@ -1,0 +1,101 @@
+"""Retention: delivered leads go N days after delivery (per widget), undelivered ones stay."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+
+from widget.retention import purge_expired, purge_task, retention_days
+from widget.settings import default_settings
+from widget.store import Store, attempts, deliveries, leads
+
+from .support.leads import DAY, add, count, set_deliveries
+
+
+@pytest.fixture
+def store(app: Flask) -> Store:
+    return app.extensions["rtr"].store
+
+
+def _widget(store: Store, days: int | None, widget_id: str):
+    settings = default_settings("Practice " + widget_id)
+    settings["notify_emails"] = ["intake@example.com"]
+    if days is not None:
+        settings["retention_days"] = days
+    return store.create_widget(settings["practice_name"], settings, widget_id=widget_id)
+
+
+def test_purge_deletes_exactly_the_expired_delivered_leads(store: Store) -> None:
+    now = time.time()
+    short, default = _widget(store, 30, "short"), _widget(store, None, "default")
+    expired = add(store, short, name="expired")
+    set_deliveries(store, expired, "delivered", now - 31 * DAY)
+    recent = add(store, short, name="recent")
+    set_deliveries(store, recent, "delivered", now - 29 * DAY)
+    never = add(store, short, name="never delivered")
+    dead = add(store, short, name="dead")
+    set_deliveries(store, dead, "dead", now - 200 * DAY, error="550 mailbox unavailable")
+    old_default = add(store, default, name="old default")
+    set_deliveries(store, old_default, "delivered", now - 91 * DAY)
+    kept_default = add(store, default, name="kept default")
+    set_deliveries(store, kept_default, "delivered", now - 89 * DAY)
+
+    assert purge_expired(store, now) == {"short": 1, "default": 1}
+
+    with store.reading() as conn:
+        left = {row.name for row in conn.execute(leads.select())}
+    assert left == {"recent", "never delivered", "dead", "kept default"}
+    assert count(store, deliveries, deliveries.c.lead_id.in_([expired, old_default])) == 0
+    assert count(store, attempts) == 3
+    assert purge_expired(store, now) == {}
+    assert never and dead
+
+
+def test_a_lead_with_a_delivery_still_pending_is_kept(store: Store) -> None:
+    now = time.time()
+    settings = default_settings("Both")
+    settings.update(notify_emails=["intake@example.com"], webhook_url="https://crm.example.com/hook",
+                    retention_days=1)
+    widget = store.create_widget("Both", settings, widget_id="both")
+    lead_id = add(store, widget)
+    with store.engine.begin() as conn:
+        conn.execute(deliveries.update().where(deliveries.c.channel == "email")
+                     .values(status="delivered", delivered_at=now - 5 * DAY))
+    assert purge_expired(store, now) == {}
+    with store.engine.begin() as conn:
+        conn.execute(deliveries.update().where(deliveries.c.channel == "webhook")
+                     .values(status="delivered", delivered_at=now - 3 * DAY))
+    assert purge_expired(store, now) == {"both": 1}
+    assert count(store, leads, leads.c.id == lead_id) == 0
+
+
+def test_the_lead_own_delivered_mark_counts_too(store: Store) -> None:
+    widget = _widget(store, 10, "marked")
+    lead_id = add(store, widget)
+    with store.engine.begin() as conn:
+        conn.execute(leads.update().values(delivered_at=time.time() - 11 * DAY))
+        conn.execute(deliveries.update().values(status="delivered"))
+    assert purge_expired(store) == {"marked": 1}
+    assert count(store, leads, leads.c.id == lead_id) == 0
+
+
+@pytest.mark.parametrize("value, days", [(30, 30), (None, 90), (0, 90), ("7", 90), (True, 90)])
+def test_retention_days_defaults_to_90(value: object, days: int) -> None:
+    settings = {} if value is None else {"retention_days": value}
+    assert retention_days(settings) == days
+
+
+def test_flask_rtr_purge_and_the_worker_task(app: Flask, store: Store) -> None:
+    widget = _widget(store, 5, "cli")
+    for _ in range(3):
+        set_deliveries(store, add(store, widget), "delivered", time.time() - 6 * DAY)
+    result = app.test_cli_runner().invoke(args=["rtr", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "cli: deleted 3 lead(s)." in result.output
+    assert "Deleted 3 lead(s)" in result.output
+    set_deliveries(store, add(store, widget), "delivered", time.time() - 6 * DAY)
+    purge_task(app)
+    assert count(store, leads, leads.c.widget_id == "cli") == 0
+
