@@ -1,0 +1,175 @@
+"""The outbox queue: claim deliveries with a lease, record attempts, schedule retries, replay.
+
+Claims are one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement.
+PostgreSQL skips rows another worker holds; SQLite ignores the locking clause and relies on its
+single writer (``BEGIN IMMEDIATE``), so the same statement is atomic on both.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from sqlalchemy import and_, exists, insert, or_, select, update
+
+from ..store import Store, Widget, attempts, deliveries, leads, widgets
+from .base import Job, Outcome
+
+#: Jitter spreads retries by up to this fraction of the delay either way.
+JITTER = 0.1
+#: A Retry-After longer than this is capped (a receiver can't park a lead for days).
+MAX_RETRY_AFTER = 24 * 3600.0
+
+
+def claim(store: Store, worker_id: str, lease_seconds: float, limit: int = 1,
+          now: float | None = None) -> list[dict[str, Any]]:
+    """Lease up to ``limit`` due pending deliveries to ``worker_id`` and return them."""
+    now = time.time() if now is None else now
+    due = (
+        select(deliveries.c.id)
+        .where(
+            deliveries.c.status == "pending",
+            deliveries.c.next_attempt_at <= now,
+            or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
+        )
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(deliveries)
+        .where(deliveries.c.id.in_(due.scalar_subquery()))
+        .values(lease_until=now + lease_seconds, leased_by=worker_id)
+        .returning(*deliveries.c)
+    )
+    with store.engine.begin() as conn:
+        rows = conn.execute(statement).all()
+    return sorted((dict(row._mapping) for row in rows), key=lambda d: (d["next_attempt_at"], d["id"]))
+
+
+def load_job(store: Store, delivery: dict[str, Any]) -> Job | None:
+    """Return the delivery with its lead and widget, or None when either is gone."""
+    with store.reading() as conn:
+        lead = conn.execute(select(leads).where(leads.c.id == delivery["lead_id"])).first()
+        widget = conn.execute(select(widgets).where(widgets.c.id == delivery["widget_id"])).first()
+    if lead is None or widget is None:
+        return None
+    return Job(delivery=delivery, lead=dict(lead._mapping), widget=Widget.from_row(widget))
+
+
+def retry_delay(attempts_made: int, schedule: list[float], retry_after: float | None = None) -> float | None:
+    """Return seconds until the next try after ``attempts_made`` failures, or None when it is dead.
+
+    The first attempt runs when the lead commits; attempt n+1 follows ``schedule[n-1]`` seconds
+    (with jitter) after attempt n, so a delivery gets ``len(schedule) + 1`` attempts in all.
+    """
+    if attempts_made > len(schedule):
+        return None
+    delay = float(schedule[attempts_made - 1]) * (1 + random.uniform(-JITTER, JITTER))
+    if retry_after is not None:
+        delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))
+    return max(delay, 0.0)
+
+
+def record(store: Store, delivery: dict[str, Any], outcome: Outcome, schedule: list[float],
+           worker_id: str, duration_ms: int = 0, now: float | None = None) -> str:
+    """Store one attempt's outcome and return the delivery's new status.
+
+    Returns ``"stale"`` when another worker took the delivery over after this one's lease ended
+    (the attempt is still logged; the other worker's result decides the status).
+    """
+    now = time.time() if now is None else now
+    made = int(delivery["attempts"]) + 1
+    status, values = _next_state(outcome, made, schedule, now)
+    with store.engine.begin() as conn:
+        conn.execute(insert(attempts).values(
+            delivery_id=delivery["id"], at=now, outcome=outcome.status, detail=outcome.detail[:1000],
+            duration_ms=duration_ms,
+        ))
+        changed = conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery["id"], deliveries.c.leased_by == worker_id,
+                   deliveries.c.status == "pending")
+            .values(attempts=made, lease_until=None, leased_by=None, last_error=values.pop("last_error"),
+                    **values)
+        ).rowcount
+        if not changed:
+            return "stale"
+        if status == "delivered":
+            _mark_lead_delivered(conn, delivery["lead_id"], now)
+        elif status == "disabled":
+            _disable_webhook(conn, delivery["widget_id"], now)
+    return status
+
+
+def _next_state(outcome: Outcome, made: int, schedule: list[float], now: float) -> tuple[str, dict[str, Any]]:
+    if outcome.status == "delivered":
+        return "delivered", {"status": "delivered", "delivered_at": now, "last_error": None}
+    if outcome.status in ("dead", "disabled"):
+        return outcome.status, {"status": outcome.status, "last_error": outcome.detail}
+    delay = retry_delay(made, schedule, outcome.retry_after)
+    if delay is None:
+        return "dead", {"status": "dead", "last_error": outcome.detail}
+    return "pending", {"next_attempt_at": now + delay, "last_error": outcome.detail}
+
+
+def _mark_lead_delivered(conn: Any, lead_id: int, now: float) -> None:
+    undelivered = exists().where(deliveries.c.lead_id == lead_id, deliveries.c.status != "delivered")
+    conn.execute(
+        update(leads).where(leads.c.id == lead_id, leads.c.delivered_at.is_(None), ~undelivered)
+        .values(delivered_at=now)
+    )
+
+
+def _disable_webhook(conn: Any, widget_id: str, now: float) -> None:
+    """Stop the widget's endpoint: mark it disabled and park its other pending webhook deliveries."""
+    conn.execute(update(widgets).where(widgets.c.id == widget_id).values(webhook_disabled_at=now))
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.widget_id == widget_id, deliveries.c.channel == "webhook",
+               deliveries.c.status == "pending", deliveries.c.lease_until.is_(None))
+        .values(status="disabled", last_error="The endpoint answered 410 Gone; the webhook is disabled.")
+    )
+
+
+def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> int:
+    """Send dead or disabled deliveries again from the first attempt; return how many were queued.
+
+    Replaying a webhook delivery re-enables its widget's endpoint.
+    """
+    if not delivery_ids:
+        return 0
+    now = time.time() if now is None else now
+    chosen = and_(deliveries.c.id.in_([int(i) for i in delivery_ids]),
+                  deliveries.c.status.in_(("dead", "disabled")))
+    with store.engine.begin() as conn:
+        webhook_widgets = conn.execute(
+            select(deliveries.c.widget_id).where(chosen, deliveries.c.channel == "webhook").distinct()
+        ).scalars().all()
+        count = conn.execute(
+            update(deliveries).where(chosen).values(
+                status="pending", attempts=0, next_attempt_at=now, lease_until=None, leased_by=None,
+            )
+        ).rowcount
+        if webhook_widgets:
+            conn.execute(update(widgets).where(widgets.c.id.in_(webhook_widgets)).values(webhook_disabled_at=None))
+    return count
+
+
+def failed_ids(store: Store, widget_id: str | None = None) -> list[int]:
+    """Return the ids of dead and disabled deliveries (of one widget, or all)."""
+    query = select(deliveries.c.id).where(deliveries.c.status.in_(("dead", "disabled")))
+    if widget_id:
+        query = query.where(deliveries.c.widget_id == widget_id)
+    with store.reading() as conn:
+        return list(conn.execute(query.order_by(deliveries.c.id)).scalars())
+
+
+def next_due(store: Store) -> float | None:
+    """Return when the earliest pending delivery falls due (or its lease ends), if any."""
+    with store.reading() as conn:
+        return conn.execute(
+            select(deliveries.c.next_attempt_at).where(deliveries.c.status == "pending")
+            .order_by(deliveries.c.next_attempt_at).limit(1)
+        ).scalar()

@@ -1,0 +1,162 @@
+"""The webhook channel: Standard Webhooks v1 signed POSTs, with no redirects and an SSRF guard.
+
+https://www.standardwebhooks.com/ — headers ``webhook-id`` (stable across retries),
+``webhook-timestamp`` (epoch seconds) and ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of
+id.timestamp.body>``, space-separated when two secrets sign during a rotation).
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+import requests
+from flask import current_app
+from sqlalchemy import update
+
+from .. import ssrf
+from ..store import Store, Widget, new_webhook_secret, widgets
+from .base import Job, Outcome
+from .payloads import event, hubspot_submission, hubspot_url, lead_data
+
+#: After a rotation the old secret keeps signing this long, so receivers can switch over.
+ROTATION_OVERLAP = 24 * 3600.0
+USER_AGENT = "ReadyToRebuild-Webhook/1"
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """Return one ``v1,<base64>`` signature of ``id.timestamp.body`` with a ``whsec_`` secret."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode("ascii")
+
+
+def signing_secrets(widget: Widget, now: float) -> list[str]:
+    """Return the secrets that sign now: the current one, plus the previous one for 24 h."""
+    secrets = [widget.webhook_secret]
+    rotated = widget.secret_rotated_at
+    if widget.previous_webhook_secret and rotated is not None and now - rotated < ROTATION_OVERLAP:
+        secrets.append(widget.previous_webhook_secret)
+    return secrets
+
+
+def signed_headers(widget: Widget, message_id: str, body: bytes, now: float) -> dict[str, str]:
+    """Return the request headers, signatures included."""
+    timestamp = int(now)
+    signatures = " ".join(sign(secret, message_id, timestamp, body) for secret in signing_secrets(widget, now))
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signatures,
+    }
+
+
+def rotate_secret(store: Store, widget_id: str) -> str:
+    """Give the widget a new secret and return it; the old one keeps signing for 24 h."""
+    secret = new_webhook_secret()
+    with store.engine.begin() as conn:
+        current = conn.execute(
+            widgets.select().with_only_columns(widgets.c.webhook_secret).where(widgets.c.id == widget_id)
+        ).scalar_one()
+        conn.execute(update(widgets).where(widgets.c.id == widget_id).values(
+            webhook_secret=secret, previous_webhook_secret=current, secret_rotated_at=time.time(),
+        ))
+    return secret
+
+
+def send(job: Job) -> Outcome:
+    """Deliver one lead to the widget's webhook; never raises for delivery failures."""
+    now = time.time()
+    widget, url = job.widget, str(job.delivery["target"])
+    if widget.settings.get("webhook_format") == "hubspot":
+        url = hubspot_url(url, widget)
+        payload: dict[str, Any] = hubspot_submission(job.lead, widget)
+    else:
+        payload = event("lead.created", lead_data(job.lead, widget, admin_lead_url(job.lead)), now)
+    return post(url, widget, job.delivery["message_id"], payload, now)
+
+
+def send_test(widget: Widget) -> Outcome:
+    """Send a ``webhook.test`` event to the widget's webhook now and return what happened."""
+    url = widget.settings.get("webhook_url") or ""
+    if not url:
+        return Outcome("dead", "This widget has no webhook URL.")
+    now = time.time()
+    data = {"widget_id": widget.id, "practice_name": widget.settings.get("practice_name", widget.name),
+            "note": "A test from Ready to Rebuild: no person's details are in this event."}
+    return post(url, widget, f"msg_test_{uuid.uuid4().hex}", event("webhook.test", data, now), now)
+
+
+def post(url: str, widget: Widget, message_id: str, payload: dict[str, Any], now: float) -> Outcome:
+    """POST the signed payload to the checked address and turn the answer into an Outcome."""
+    config = current_app.config
+    try:
+        target = ssrf.check_url(url, allow_private=bool(config["RTR_WEBHOOK_ALLOW_PRIVATE"]))
+    except ssrf.UnsafeURLError as error:
+        return Outcome("dead", str(error))
+    except ssrf.ResolveError as error:
+        return Outcome("retry", str(error))
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    timeout = float(config["RTR_WEBHOOK_TIMEOUT"])
+    try:
+        with ssrf.pinned_session(target) as session:
+            response = session.post(url, data=body, headers=signed_headers(widget, message_id, body, now),
+                                    timeout=timeout, allow_redirects=False, stream=True)
+            response.close()
+    except requests.Timeout:
+        return Outcome("retry", f"No answer within {timeout:g} s.")
+    except requests.ConnectionError as error:
+        return Outcome("retry", f"Could not connect ({_reason(error)}).")
+    except requests.RequestException as error:
+        return Outcome("retry", f"The request failed ({type(error).__name__}).")
+    return outcome_for(response.status_code, response.headers)
+
+
+def outcome_for(status: int, headers: Any) -> Outcome:
+    """Map an HTTP answer to an Outcome: 2xx delivered, 410 disabled, anything else retried."""
+    if 200 <= status < 300:
+        return Outcome("delivered", f"HTTP {status}")
+    if status == 410:
+        return Outcome("disabled", "HTTP 410 Gone: the endpoint asked to stop; the webhook is disabled.")
+    if 300 <= status < 400:
+        return Outcome("retry", f"HTTP {status} redirect: redirects are not followed; update the webhook URL.")
+    return Outcome("retry", f"HTTP {status}", retry_after=parse_retry_after(headers.get("Retry-After")))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Return the seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def admin_lead_url(lead: dict[str, Any]) -> str:
+    """Return the lead's admin page as an absolute URL when RTR_PUBLIC_URL is set, else ""."""
+    base = str(current_app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
+    prefix = str(current_app.config.get("RTR_URL_PREFIX") or "")
+    return f"{base}{prefix}/admin/leads/{lead['public_id']}" if base else ""
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    for reason in ("Connection refused", "Connection reset", "Name or service not known", "certificate verify"):
+        if reason in text:
+            return reason.lower()
+    return type(error).__name__

@@ -1,0 +1,152 @@
+"""Keep webhooks from reaching inside the network (SSRF), and connect only to the address checked.
+
+A URL is resolved once; every address it resolves to must be global. The request then connects
+to that very address (a requests transport adapter pins it) while the Host header and TLS SNI
+and certificate check keep the name, so DNS can't answer differently the second time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: Cloud metadata services that are not link-local (AWS's IPv6 one, Alibaba's, Oracle's).
+METADATA = [ipaddress.ip_network(n) for n in ("fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32")]
+NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
+
+
+class UnsafeURLError(ValueError):
+    """The URL is not allowed as a webhook target; the message says why, for the admin."""
+
+
+class ResolveError(OSError):
+    """The host name did not resolve (possibly for a while): worth trying again later."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL and the address to connect to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """Return the IPv4 address an IPv6 one carries (mapped, NAT64, 6to4, Teredo, compatible)."""
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if any(address in net for net in NAT64) or (int(address) >> 32 == 0 and int(address) > 0xFFFF):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.sixtofour:
+        return address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    return None
+
+
+def address_problem(address: IPAddress, allow_private: bool = False) -> str | None:
+    """Return why the address may not be called, or None when it may."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            return address_problem(inner, allow_private)
+        if address.scope_id:
+            return "an address with a zone index"
+    if address.is_link_local or any(address in net for net in METADATA):
+        return "a link-local or cloud metadata address"
+    if address.is_multicast or address.is_unspecified or address.is_reserved:
+        return "a reserved address"
+    if allow_private and (address.is_loopback or address.is_private):
+        return None
+    if address.is_loopback:
+        return "a loopback address"
+    if not address.is_global:
+        return "a private or internal address"
+    return None
+
+
+def check_url(url: str, allow_private: bool = False) -> Target:
+    """Resolve the URL's host and return where to connect; raise UnsafeURLError or ResolveError."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise UnsafeURLError(f"The webhook URL is not valid ({error}).") from None
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeURLError("The webhook URL must start with http:// or https://.")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise UnsafeURLError("The webhook URL has no host name.")
+    port = port or (443 if parts.scheme == "https" else 80)
+    addresses = _resolve(host, port)
+    for address in addresses:
+        problem = address_problem(address, allow_private)
+        if problem:
+            raise UnsafeURLError(f"The webhook host {host} points to {problem}, which webhooks may not reach.")
+    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=str(addresses[0]))
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise ResolveError(f"The webhook host {host} could not be resolved ({error}).") from None
+    seen: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if address not in seen:
+            seen.append(address)
+    if not seen:
+        raise ResolveError(f"The webhook host {host} has no address.")
+    return seen
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connect to the checked address whatever the URL's host resolves to now."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params["host"] = self.target.address
+        if self.target.scheme == "https":
+            pool_kwargs["server_hostname"] = self.target.host
+            pool_kwargs["assert_hostname"] = self.target.host
+        return host_params, pool_kwargs
+
+    def add_headers(self, request: Any, **kwargs: Any) -> None:
+        request.headers["Host"] = self.target.host_header
+
+
+def pinned_session(target: Target) -> requests.Session:
+    """Return a session that reaches only ``target`` and ignores proxy environment variables."""
+    session = requests.Session()
+    session.trust_env = False
+    session.max_redirects = 0
+    adapter = PinnedAdapter(target)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
