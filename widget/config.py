@@ -60,6 +60,10 @@ DEFAULTS: dict[str, Any] = {
     "RTR_WEBHOOK_TIMEOUT": 15.0,
     #: Seconds an admin session may stay idle.
     "RTR_ADMIN_IDLE_SECONDS": 3600,
+    #: Failed admin logins one IP address may make (Flask-Limiter limit string).
+    "RTR_ADMIN_LOGIN_LIMIT": "10 per minute;100 per day",
+    #: Failed admin logins one account may receive from everyone together.
+    "RTR_ADMIN_ACCOUNT_LIMIT": "5 per minute;30 per hour",
 }
 
 SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")

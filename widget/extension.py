@@ -80,6 +80,8 @@ def _register_parts(app: Flask, state: RTRState) -> None:
     limits.register(app, state)
     public.register(app, state)
     cli.register(app)
+    from . import admin
+    admin.register(app, state)
     retention.register(app, state)
     from .delivery import mailer
     mailer.register(app, state)

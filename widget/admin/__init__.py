@@ -14,7 +14,12 @@ blueprint = Blueprint(
 
 def register(app: Flask, state: RTRState) -> None:
     """Import the view modules (they add routes to the blueprint) and mount it."""
-    from . import auth, views  # noqa: F401
+    from . import audit, auth, commands, views, widgets  # noqa: F401
+    from .first_run import announce
+    from .passwords import has_admins
 
+    views.configure_session(app)
     if blueprint.name not in app.blueprints:
         app.register_blueprint(blueprint, url_prefix=f"{state.url_prefix}/admin")
+    if not has_admins(state.store):
+        announce(app)

@@ -42,7 +42,7 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_admin() is None:
-            return redirect(url_for("rtr_admin.login", next=request.full_path))
+            return redirect(url_for("rtr_admin.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

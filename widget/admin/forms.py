@@ -1,0 +1,44 @@
+"""The account forms: first-run setup, login and change password (Flask-WTF, session CSRF)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length
+
+from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+NEW_PASSWORD = [
+    InputRequired("Choose a password."),
+    Length(MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH,
+           f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters; a short sentence works well."),
+]
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", [InputRequired("Enter your username.")],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", [InputRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class SetupForm(FlaskForm):
+    token = HiddenField()
+    username = StringField("Username", [InputRequired("Choose a username."), Length(1, 120)],
+                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField("Password", NEW_PASSWORD, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Type the password again", [EqualTo("password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", [InputRequired("Enter your current password.")],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", NEW_PASSWORD, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Type the new password again", [EqualTo("password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class LogoutForm(FlaskForm):
+    """No fields: only the CSRF token, so another site can't sign an admin out."""

@@ -1,0 +1,197 @@
+"""Sign-in pages (first-run setup, login, logout, change password) and every admin response's headers."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, current_app, flash, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
+
+from ..extension import get_state
+from . import blueprint, first_run
+from .audit import record
+from .auth import current_admin, log_in, log_out, login_required
+from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm
+from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
+from .throttle import count_failure, login_blocked
+
+ADMIN_CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "frame-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+])
+NAV = (
+    ("rtr_admin.widgets", "Widgets"), ("rtr_admin.inbox", "Inbox"), ("rtr_admin.audit", "Audit log"),
+    ("rtr_admin.smtp", "Email server"), ("rtr_admin.password", "Password"),
+)
+
+
+class AdminSessionInterface(SecureCookieSessionInterface):
+    """The default signed-cookie session, marked Secure whenever the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from flask import has_request_context
+
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
+def configure_session(app: Flask) -> None:
+    """Make the session cookie HttpOnly, SameSite=Lax, and Secure under https."""
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if str(app.config.get("RTR_PUBLIC_URL", "")).startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = AdminSessionInterface()
+
+
+@blueprint.after_request
+def secure_admin_response(response: Response) -> Response:
+    """Forbid framing and inline scripts on every admin page (the preview sets its own policy)."""
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = ADMIN_CSP
+        response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "rtr_admin.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.app_template_global("rtr_admin_nav")
+def admin_nav() -> list[tuple[str, str, bool]]:
+    """Return (url, label, is_current) for the nav links whose pages are installed."""
+    views = current_app.view_functions
+    return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label in NAV
+            if endpoint in views]
+
+
+@blueprint.context_processor
+def admin_context() -> dict[str, Any]:
+    return {"admin_user": current_admin(), "csrf_token": generate_csrf}
+
+
+def actor() -> str:
+    """Return the logged-in admin's name for the audit log."""
+    return current_admin() or "unknown"
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("rtr_admin.widgets")
+
+
+@blueprint.route("/setup", methods=["GET", "POST"])
+def setup() -> Any:
+    """Create the first admin, guarded by the one-time token printed in the server log."""
+    store = get_state().store
+    if has_admins(store):
+        flash("Setup is already done. Sign in, or ask an admin to create an account for you.", "info")
+        return redirect(url_for("rtr_admin.login"))
+    app = current_app._get_current_object()
+    form = SetupForm(token=request.args.get("token", ""))
+    if not first_run.token_matches(app, form.token.data):
+        first_run.announce(app)
+        return render_template("rtr/admin/setup.html", form=None), 403
+    if form.validate_on_submit():
+        try:
+            name = create_admin(store, form.username.data or "", form.password.data or "")
+        except AccountError as error:
+            form.username.errors = [*form.username.errors, str(error)]
+        else:
+            first_run.forget_token(app)
+            log_in(name)
+            record(store, name, "admin.setup")
+            flash("Welcome! Your admin account is ready.", "success")
+            return redirect(url_for("rtr_admin.widgets"))
+    return render_template("rtr/admin/setup.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Sign in; failed attempts are throttled per IP address and per account."""
+    store = get_state().store
+    form = LoginForm(next=request.args.get("next", ""))
+    if request.method == "GET" and current_admin():
+        return redirect(_safe_next(form.next.data))
+    status = 200
+    if form.validate_on_submit():
+        username = form.username.data or ""
+        if login_blocked(username):
+            form.password.errors = ["Too many attempts. Wait a few minutes, then try again."]
+            status = 429
+        elif check_password(get_password_hash(store, username), form.password.data or ""):
+            log_in(username.strip().lower())
+            record(store, username.strip().lower(), "admin.login")
+            return redirect(_safe_next(form.next.data))
+        else:
+            count_failure(username)
+            form.password.errors = ["That username and password don't match."]
+            status = 401
+    elif form.errors:
+        status = 400
+    response = current_app.make_response(
+        (render_template("rtr/admin/login.html", form=form, no_admins=not has_admins(store)), status)
+    )
+    if status == 429:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+@blueprint.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out (a POST with the CSRF token, so no other site can sign you out)."""
+    if not LogoutForm().validate_on_submit():
+        flash("Your session form expired; press Sign out again.", "error")
+        return redirect(url_for("rtr_admin.widgets"))
+    record(get_state().store, actor(), "admin.logout")
+    log_out()
+    flash("You are signed out.", "success")
+    return redirect(url_for("rtr_admin.login"))
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    """Change the signed-in admin's password."""
+    store = get_state().store
+    form = PasswordForm()
+    if form.validate_on_submit():
+        username = actor()
+        if not check_password(get_password_hash(store, username), form.current.data or ""):
+            form.current.errors = ["That isn't your current password."]
+        else:
+            try:
+                set_password(store, username, form.password.data or "")
+            except AccountError as error:
+                form.password.errors = [str(error)]
+            else:
+                record(store, username, "admin.password")
+                flash("Your password is changed.", "success")
+                return redirect(url_for("rtr_admin.widgets"))
+    return render_template("rtr/admin/password.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.app_template_filter("rtr_datetime")
+def format_datetime(epoch: float | None) -> str:
+    """Format epoch seconds as ``2026-11-28 14:05`` (UTC)."""
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch)) if epoch else ""
+
+
+@blueprint.app_template_filter("rtr_isotime")
+def format_isotime(epoch: float | None) -> str:
+    """Format epoch seconds as an ISO 8601 UTC timestamp for ``<time datetime>``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)) if epoch else ""
