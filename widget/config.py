@@ -38,8 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_RETRY_SCHEDULE": [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
     #: ``thread``: deliver from a thread in this process; ``off``: run ``flask rtr worker``.
     "RTR_WORKER": "thread",
-    #: Flask-Limiter storage: ``memory://`` (one process) or ``redis://host:port``.
-    "RTR_RATELIMIT_STORAGE_URI": "memory://",
+    #: Flask-Limiter storage: ``redis://host:port`` for several processes; empty: memory (one process).
+    "RTR_RATELIMIT_STORAGE_URI": "",
     #: Submissions one client may make to one widget.
     "RTR_SUBMIT_LIMIT": "5 per minute;30 per day",
     #: Submissions one widget accepts from everyone together.
@@ -58,6 +58,12 @@ DEFAULTS: dict[str, Any] = {
     "RTR_DELIVERY_LEASE": 60,
     #: Webhook request timeout in seconds.
     "RTR_WEBHOOK_TIMEOUT": 15.0,
+    #: Deliveries one worker sends at the same time (threads).
+    "RTR_WORKER_THREADS": 4,
+    #: Longest an idle worker waits before looking for due deliveries (a new lead wakes it at once).
+    "RTR_WORKER_POLL_SECONDS": 1.0,
+    #: The worker runs its housekeeping (token and retention purges) at most this often, in seconds.
+    "RTR_MAINTENANCE_SECONDS": 3600,
     #: Seconds an admin session may stay idle.
     "RTR_ADMIN_IDLE_SECONDS": 3600,
     #: Failed admin logins one IP address may make (Flask-Limiter limit string).
@@ -96,9 +102,9 @@ def validate(app: Flask) -> None:
     _check_choice(config, "RTR_SMTP_SECURITY", SMTP_SECURITY_CHOICES)
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
-                "RTR_ADMIN_IDLE_SECONDS", "RTR_FORM_MAX_AGE"):
+                "RTR_ADMIN_IDLE_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS"):
         _check_non_negative_number(config, key, integer=True)
-    for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT"):
+    for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS"):
         _check_non_negative_number(config, key, integer=False)
     _check_schedule(config)
     _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
@@ -106,7 +112,7 @@ def validate(app: Flask) -> None:
     if public_url and not str(public_url).startswith(("http://", "https://")):
         raise ConfigError("RTR_PUBLIC_URL must start with http:// or https://, e.g. https://widgets.example.com")
     storage = str(config["RTR_RATELIMIT_STORAGE_URI"])
-    if storage.startswith("memory://") and not (app.testing or app.debug):
+    if (not storage or storage.startswith("memory://")) and not (app.testing or app.debug):
         warnings.warn(
             "RTR_RATELIMIT_STORAGE_URI is memory://: limits are per process. "
             "Set it to redis://… when running several processes.",

@@ -1,21 +1,115 @@
-"""Rate limits through Flask-Limiter, one Limiter per app (kept in the extension state)."""
+"""Limits on the public surface: submissions per client and per widget, and the size of a request.
+
+One Flask-Limiter ``Limiter`` per app (kept in the extension state). A visitor who hits a limit
+gets 429 with ``Retry-After`` and a kind message in the frame, with what they typed kept.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from . import proxy
 from .extension import RTRState, get_state
+from .i18n import strings_for
+from .public import blueprint, refuse
+from .store import Widget
+
+SUBMIT_ENDPOINT = "rtr.submit_lead"
+TOO_LARGE = {
+    "en": "That was more than this form can take. Please shorten your message and send it again.",
+    "es": "Eso es más de lo que admite este formulario. Acorte su mensaje y envíelo de nuevo.",
+}
 
 
 def register(app: Flask, state: RTRState) -> None:
-    """Create the app's Limiter with the configured storage (memory:// or redis://)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RTR_RATELIMIT_STORAGE_URI"])
+    """Trust the configured proxies, create the app's Limiter and cap public request bodies.
+
+    An empty ``RTR_RATELIMIT_STORAGE_URI`` leaves the storage unset, so Flask-Limiter uses
+    ``memory://`` and warns that limits are then per process.
+    """
+    proxy.register(app, state)
+    if app.config["RTR_RATELIMIT_STORAGE_URI"]:
+        app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RTR_RATELIMIT_STORAGE_URI"])
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    state.extras["limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
+    # A storage outage must not turn real people away: answer unlimited and log it.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    state.extras["limiter"] = limiter
+    # Every attempt counts against the client (atomic, so a burst cannot slip through), but only
+    # accepted ones against the widget, so a flood of junk cannot lock real people out.
+    limiter.limit(_client_limit, key_func=_client_key, methods=["POST"], exempt_when=_not_a_submission)(blueprint)
+    limiter.limit(_widget_limit, key_func=_widget_key, methods=["POST"], exempt_when=_not_a_submission,
+                  deduct_when=_accepted)(blueprint)
+    app.before_request(_cap_body)
 
 
 def get_limiter() -> Limiter:
     """Return the current app's Limiter."""
     return get_state().extras["limiter"]
+
+
+def _client_limit() -> str:
+    return str(current_app.config["RTR_SUBMIT_LIMIT"])
+
+
+def _widget_limit() -> str:
+    return str(current_app.config["RTR_WIDGET_SUBMIT_LIMIT"])
+
+
+def _widget_id() -> str:
+    return str((request.view_args or {}).get("widget_id", ""))
+
+
+def _client_key() -> str:
+    return f"rtr-client/{get_remote_address()}/{_widget_id()}"
+
+
+def _widget_key() -> str:
+    return f"rtr-widget/{_widget_id()}"
+
+
+def _not_a_submission() -> bool:
+    return request.endpoint != SUBMIT_ENDPOINT
+
+
+def _accepted(response: Response) -> bool:
+    return 200 <= response.status_code < 300
+
+
+def _cap_body() -> None:
+    """Read at most RTR_MAX_BODY_BYTES of a public request (the host app's routes are untouched)."""
+    if request.blueprint == blueprint.name:
+        request.max_content_length = int(current_app.config["RTR_MAX_BODY_BYTES"])
+
+
+def _widget_or_none() -> Widget | None:
+    widget_id = _widget_id()
+    return get_state().store.get_widget(widget_id) if widget_id else None
+
+
+def answer_rate_limited(error: RateLimitExceeded) -> Response | HTTPException:
+    """Answer 429 in the visitor's words, keeping the form as typed (Retry-After is added after)."""
+    widget = _widget_or_none()
+    if widget is None:
+        return error
+    words = strings_for(request.values.get("lang") or widget.settings.get("language"))
+    return refuse(widget, 429, words["rate_limited"])
+
+
+def answer_too_large(error: RequestEntityTooLarge) -> Response | HTTPException:
+    """Answer 413 with a message instead of a bare error page; the body is never read."""
+    widget = _widget_or_none()
+    if widget is None:
+        return error
+    # The refused body stays unread: give the page helpers an empty form instead of parsing again.
+    request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+    language = (request.args.get("lang") or widget.settings.get("language") or "en")[:2]
+    return refuse(widget, 413, TOO_LARGE.get(language, TOO_LARGE["en"]))
+
+
+blueprint.register_error_handler(RateLimitExceeded, answer_rate_limited)
+blueprint.register_error_handler(RequestEntityTooLarge, answer_too_large)

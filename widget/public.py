@@ -218,13 +218,17 @@ def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Res
 
 
 def _refuse_origin(widget: Widget, mode: str) -> Response:
-    message = "This form can only be sent from the practice's own website."
+    return refuse(widget, 403, "This form can only be sent from the practice's own website.", field="origin")
+
+
+def refuse(widget: Widget, status: int, message: str, field: str | None = None) -> Response:
+    """Refuse a submission kindly: the message, and (without JavaScript) the form as they typed it."""
     if wants_json():
-        response = jsonify(ok=False, message=message, errors={"origin": message})
-        response.status_code = 403
+        response = jsonify(ok=False, message=message, errors={field: message} if field else {})
+        response.status_code = status
         return _secure(response, widget)
     form = LeadForm(widget, language=_language(widget), formdata=request.form)
-    return _render(widget, form, mode=mode, status=403, notice=message)
+    return _render(widget, form, mode=_mode(request.form.get("mode")), status=status, notice=message)
 
 
 def thank_you_text(settings: dict[str, Any]) -> str:
