@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
 from .extension import RTRState, get_state
 from .lead_queries import DAY, delete_leads, expired_lead_ids
@@ -50,8 +50,5 @@ def purge_expired(store: Store, now: float | None = None) -> dict[str, int]:
 
 
 def purge_task(app: Flask) -> None:
-    """Run the purge for one app (a worker periodic task), and drop spent form-token records."""
-    with app.app_context():
-        store = get_state(app).store
-        purge_expired(store)
-        store.purge_used_tokens(time.time() - float(current_app.config["RTR_FORM_MAX_AGE"]) - DAY)
+    """Run the purge for one app (a worker periodic task)."""
+    purge_expired(get_state(app).store)

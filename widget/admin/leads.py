@@ -1,0 +1,169 @@
+"""The lead inbox: list and filter, detail with every delivery attempt, replay, contacted, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+from wtforms import HiddenField
+
+from ..delivery.queue import replay
+from ..delivery.worker import ensure_thread
+from ..extension import get_state
+from ..lead_queries import STATUSES, LeadFilter, count_leads, delete_leads, get_lead, list_leads, set_contacted
+from ..retention import retention_days
+from ..store import Store
+from . import blueprint
+from .audit import record
+from .auth import login_required
+from .views import actor
+
+PAGE_SIZE = 25
+STATUS_LABELS = {
+    "new": "New", "contacted": "Contacted", "pending": "Delivery pending",
+    "failed": "Delivery failed", "delivered": "Delivered",
+}
+REPLAYABLE = ("dead", "disabled")
+
+
+class ActionForm(FlaskForm):
+    """A button-only form: the session CSRF token is all it carries."""
+
+
+class ContactedForm(FlaskForm):
+    contacted = HiddenField()
+
+
+def audit(store: Store, who: str, action: str, detail: str, widget_id: str | None) -> None:
+    """Record a lead action in the audit log: ids and counts only, never what the person wrote."""
+    record(store, who, action, detail, widget_id)
+
+
+def filter_from_args(args: MultiDict[str, str]) -> tuple[LeadFilter, dict[str, str]]:
+    """Read the inbox filters from the query string; bad values are dropped with a message."""
+    errors: dict[str, str] = {}
+    status = args.get("status", "")
+    if status and status not in STATUSES:
+        errors["status"] = "Unknown status; showing every status."
+        status = ""
+    dates: dict[str, dt.date | None] = {}
+    for key in ("since", "until"):
+        raw = args.get(key, "").strip()
+        try:
+            dates[key] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[key] = "Use a date like 2026-01-31; this one was ignored."
+            dates[key] = None
+    widget_id = args.get("widget", "").strip()[:64]
+    return LeadFilter(widget_id=widget_id, status=status, since=dates["since"], until=dates["until"]), errors
+
+
+def _filter_args(lead_filter: LeadFilter) -> dict[str, str]:
+    args = {"widget": lead_filter.widget_id, "status": lead_filter.status,
+            "since": lead_filter.since.isoformat() if lead_filter.since else "",
+            "until": lead_filter.until.isoformat() if lead_filter.until else ""}
+    return {key: value for key, value in args.items() if value}
+
+
+@blueprint.get("/leads")
+@login_required
+def inbox() -> str:
+    """List leads newest first, filtered by widget, status and date, a page at a time."""
+    store = get_state().store
+    lead_filter, errors = filter_from_args(request.args)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    with store.reading() as conn:
+        total = count_leads(conn, lead_filter)
+        pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+        page = min(page, pages)
+        rows = list_leads(conn, lead_filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    widgets = store.list_widgets()
+    return render_template(
+        "rtr/admin/leads.html", leads=rows, total=total, page=page, pages=pages, errors=errors,
+        lead_filter=lead_filter, filter_args=_filter_args(lead_filter), widgets=widgets,
+        widget_names={w.id: w.name for w in widgets}, statuses=STATUS_LABELS,
+        retention=[(w.name, retention_days(w.settings)) for w in widgets
+                   if not lead_filter.widget_id or w.id == lead_filter.widget_id],
+    )
+
+
+def _load(lead_id: int) -> dict[str, Any]:
+    with get_state().store.reading() as conn:
+        lead = get_lead(conn, lead_id)
+    if lead is None:
+        abort(404, description="This request no longer exists (it may have been deleted).")
+    return lead
+
+
+@blueprint.get("/leads/<int:lead_id>")
+@login_required
+def lead_detail(lead_id: int) -> str:
+    """Show one lead, its deliveries and every attempt (time, channel, outcome, error)."""
+    lead = _load(lead_id)
+    widget = get_state().store.get_widget(lead["widget_id"])
+    contacted = ContactedForm(contacted="" if lead["status"] == "contacted" else "1")
+    return render_template(
+        "rtr/admin/lead_detail.html", lead=lead, widget=widget, action_form=ActionForm(),
+        contacted_form=contacted, replayable=REPLAYABLE,
+        retention=retention_days(widget.settings) if widget else None,
+    )
+
+
+@blueprint.post("/leads/<int:lead_id>/deliveries/<int:delivery_id>/replay")
+@login_required
+def replay_delivery(lead_id: int, delivery_id: int) -> Response:
+    """Queue a dead or disabled delivery again from its first attempt."""
+    lead = _load(lead_id)
+    if not ActionForm().validate_on_submit():
+        flash("That button had expired; press it again.", "error")
+    elif delivery_id not in [d["id"] for d in lead["deliveries"]]:
+        abort(404, description="This delivery does not belong to this request.")
+    elif replay(get_state().store, [delivery_id]):
+        _wake_worker()
+        flash("Sending again now. The attempts below update as the worker reports back.", "success")
+    else:
+        flash("Only failed deliveries can be sent again; this one is not failed.", "error")
+    return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id, _anchor="deliveries"))
+
+
+def _wake_worker() -> None:
+    """Have the in-process worker look at the queue now rather than at its next poll."""
+    if current_app.config["RTR_WORKER"] == "thread":
+        ensure_thread(current_app._get_current_object()).wake()
+
+
+@blueprint.post("/leads/<int:lead_id>/contacted")
+@login_required
+def mark_contacted(lead_id: int) -> Response:
+    """Mark the lead as contacted, or back as new."""
+    _load(lead_id)
+    form = ContactedForm()
+    if not form.validate_on_submit():
+        flash("That button had expired; press it again.", "error")
+    else:
+        contacted = form.contacted.data == "1"
+        set_contacted(get_state().store, lead_id, contacted)
+        flash("Marked as contacted." if contacted else "Marked as not contacted yet.", "success")
+    return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id))
+
+
+@blueprint.route("/leads/<int:lead_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_lead(lead_id: int) -> Any:
+    """Ask for confirmation, then delete the lead with its deliveries and their attempts."""
+    lead = _load(lead_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        store = get_state().store
+        with store.engine.begin() as conn:
+            delete_leads(conn, [lead_id])
+        audit(store, actor(), "lead.deleted", f"request #{lead_id} with {len(lead['deliveries'])} deliveries",
+              lead["widget_id"])
+        flash("The request and its delivery records are deleted.", "success")
+        return redirect(url_for("rtr_admin.inbox"))
+    status = 400 if form.errors else 200
+    return render_template("rtr/admin/lead_delete.html", lead=lead, form=form), status

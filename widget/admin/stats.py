@@ -1,0 +1,149 @@
+"""The conversion view: frame views and requests per day for the last 30 days, as an inline SVG chart.
+
+The counts come from ``daily_stats`` (whole-day totals, no cookies, nothing about who looked).
+The chart is plain SVG markup built here, with a title, a description and a table beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import abort, render_template
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from ..extension import get_state
+from ..store import Store, daily_stats
+from . import blueprint
+from .auth import login_required
+
+DAYS = 30
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 34
+VIEWS_COLOUR, SUBMISSIONS_COLOUR, AXIS_COLOUR, GRID_COLOUR = "#1a5fb4", "#6b2d51", "#55515e", "#d9d4ce"
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: dt.date
+    views: int
+    submissions: int
+
+
+def daily_series(store: Store, widget_id: str, days: int = DAYS, today: dt.date | None = None) -> list[DayCount]:
+    """Return one entry per day, oldest first, ending today (UTC); days without counts are zero."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=days - 1)
+    query = select(daily_stats.c.day, daily_stats.c.views, daily_stats.c.submissions).where(
+        daily_stats.c.widget_id == widget_id, daily_stats.c.day >= first.isoformat(),
+        daily_stats.c.day <= today.isoformat(),
+    )
+    with store.reading() as conn:
+        found = {row.day: (int(row.views), int(row.submissions)) for row in conn.execute(query)}
+    series = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        views, submissions = found.get(day.isoformat(), (0, 0))
+        series.append(DayCount(day, views, submissions))
+    return series
+
+
+def conversion(views: int, submissions: int) -> str:
+    """Return submissions per view as a percentage with one decimal, or a dash without views."""
+    return f"{100 * submissions / views:.1f} %" if views else "–"
+
+
+def axis_top(peak: int) -> int:
+    """Return the top of the y axis: the first of 2, 4, 6, 8, 10, 20, 40… at or above peak."""
+    magnitude = 1
+    while True:
+        for step in (2, 4, 6, 8, 10):
+            if step * magnitude >= peak:
+                return step * magnitude
+        magnitude *= 10
+
+
+def _point(index: int, value: int, count: int, top: int) -> tuple[float, float]:
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    x = LEFT + (plot_w * index / max(count - 1, 1))
+    y = TOP + plot_h * (1 - value / top)
+    return round(x, 1), round(y, 1)
+
+
+def _polyline(series: list[DayCount], attr: str, top: int, colour: str, width: int) -> str:
+    points = " ".join(f"{x},{y}" for x, y in (
+        _point(i, getattr(day, attr), len(series), top) for i, day in enumerate(series)))
+    return (f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="{width}" '
+            'stroke-linejoin="round" stroke-linecap="round"/>')
+
+
+def _grid(top: int) -> list[str]:
+    parts = []
+    for value in (0, top // 2, top):
+        _, y = _point(0, value, 2, top)
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{GRID_COLOUR}"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end" font-size="12" '
+                     f'fill="{AXIS_COLOUR}">{value}</text>')
+    return parts
+
+
+def _x_labels(series: list[DayCount], top: int) -> list[str]:
+    parts = []
+    for index, day in enumerate(series):
+        if (len(series) - 1 - index) % 7:
+            continue
+        x, _ = _point(index, 0, len(series), top)
+        parts.append(f'<text x="{x}" y="{HEIGHT - 12}" text-anchor="middle" font-size="12" '
+                     f'fill="{AXIS_COLOUR}">{escape(day.day.strftime("%b %d"))}</text>')
+    return parts
+
+
+def svg_chart(series: list[DayCount], title: str, description: str, chart_id: str = "chart") -> Markup:
+    """Return the chart as SVG markup: views and submissions as two lines, with title and desc."""
+    top = axis_top(max([d.views for d in series] + [d.submissions for d in series] + [0]))
+    dots = [
+        f'<circle cx="{x}" cy="{y}" r="3" fill="{SUBMISSIONS_COLOUR}"/>'
+        for x, y in (_point(i, d.submissions, len(series), top) for i, d in enumerate(series))
+    ]
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+        *_grid(top), *_x_labels(series, top),
+        _polyline(series, "views", top, VIEWS_COLOUR, 2),
+        _polyline(series, "submissions", top, SUBMISSIONS_COLOUR, 3),
+        *dots,
+        "</svg>",
+    ]
+    return Markup("".join(parts))
+
+
+def describe(series: list[DayCount]) -> str:
+    """Return a one-sentence summary of the series for screen readers."""
+    views = sum(d.views for d in series)
+    submissions = sum(d.submissions for d in series)
+    busiest = max(series, key=lambda d: (d.views, d.day))
+    text = (f"Over the last {len(series)} days the form was viewed {views} times and sent {submissions} "
+            f"times ({conversion(views, submissions)} of views).")
+    if busiest.views:
+        text += f" The busiest day was {busiest.day:%B %d} with {busiest.views} views."
+    return text
+
+
+@blueprint.get("/widgets/<widget_id>/stats")
+@login_required
+def stats(widget_id: str) -> str:
+    """Show a widget's views and requests per day for the last 30 days."""
+    store = get_state().store
+    widget = store.get_widget(widget_id)
+    if widget is None:
+        abort(404, description="There is no widget with this id.")
+    series = daily_series(store, widget.id)
+    views = sum(d.views for d in series)
+    submissions = sum(d.submissions for d in series)
+    chart = svg_chart(series, f"Views and requests per day: {widget.name}", describe(series))
+    return render_template("rtr/admin/stats.html", widget=widget, series=list(reversed(series)), chart=chart,
+                           views=views, submissions=submissions, rate=conversion(views, submissions),
+                           days=DAYS)
