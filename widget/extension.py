@@ -80,6 +80,8 @@ def _register_parts(app: Flask, state: RTRState) -> None:
     limits.register(app, state)
     public.register(app, state)
     cli.register(app)
+    from .delivery import worker
+    worker.register(app, state)
     from . import admin
     admin.register(app, state)
     retention.register(app, state)

@@ -1,0 +1,139 @@
+"""Bot defences: honeypot, time trap, one lead per token, allowed origins. Bots see success; people pass."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from widget.config import DEFAULTS
+from widget.security import issue_form_token
+from widget.store import daily_stats, leads
+
+from .conftest import form_token, valid_lead
+
+JSON = {"Accept": "application/json"}
+PRACTICE = "https://www.rebuild-practice.example"
+
+
+def _leads(app: Flask) -> int:
+    with app.extensions["rtr"].store.reading() as conn:
+        return conn.execute(select(func.count()).select_from(leads)).scalar_one()
+
+
+def _stat(app: Flask, column: str) -> int:
+    with app.extensions["rtr"].store.reading() as conn:
+        total = conn.execute(select(func.sum(daily_stats.c[column])).where(daily_stats.c.widget_id == "demo"))
+        return total.scalar_one() or 0
+
+
+def _aged_token(app: Flask, seconds: float) -> str:
+    with app.test_request_context():
+        return issue_form_token("demo", now=time.time() - seconds)
+
+
+@pytest.fixture
+def trap_app(make_app: Callable[..., Flask]) -> Flask:
+    """The demo widget with the default three-second time trap on."""
+    app = make_app(RTR_MIN_FORM_SECONDS=DEFAULTS["RTR_MIN_FORM_SECONDS"])
+    app.test_cli_runner().invoke(args=["rtr", "demo"])
+    return app
+
+
+def test_filled_honeypot_looks_like_success_stores_nothing_and_is_counted(app: Flask, client: FlaskClient) -> None:
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), website="https://cheap.example"),
+                           headers=JSON)
+    assert response.status_code == 201 and response.json["ok"] is True
+    assert response.json["heading"] == client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
+                                                   headers=JSON).json["heading"]
+    assert _leads(app) == 1 and _stat(app, "blocked") == 1
+
+
+def test_honeypot_without_javascript_shows_the_thank_you_page(app: Flask, client: FlaskClient) -> None:
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), website="x"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 201 and 'id="rtr-thanks"' in html and "<form" not in html
+    assert _leads(app) == 0 and _stat(app, "blocked") == 1
+
+
+def test_the_time_trap_defaults_to_three_seconds(trap_app: Flask) -> None:
+    assert trap_app.config["RTR_MIN_FORM_SECONDS"] == 3.0
+
+
+def test_token_younger_than_the_trap_looks_like_success_and_stores_nothing(trap_app: Flask) -> None:
+    client = trap_app.test_client()
+    for age in (0, 1, 2.5):
+        response = client.post("/w/demo/leads", data=valid_lead(token=_aged_token(trap_app, age)), headers=JSON)
+        assert response.status_code == 201 and response.json["ok"] is True
+    assert _leads(trap_app) == 0 and _stat(trap_app, "blocked") == 3
+
+
+def test_a_person_past_the_trap_is_stored(trap_app: Flask) -> None:
+    client = trap_app.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=_aged_token(trap_app, 3.5)), headers=JSON)
+    assert response.status_code == 201
+    assert _leads(trap_app) == 1 and _stat(trap_app, "blocked") == 0 and _stat(trap_app, "submissions") == 1
+
+
+def test_a_token_submits_one_lead_only(app: Flask, client: FlaskClient) -> None:
+    token = form_token(client)
+    first = client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON)
+    replays = [client.post("/w/demo/leads", data=valid_lead(token=token, name=f"Replay {n}"), headers=JSON)
+               for n in range(3)]
+    assert first.status_code == 201
+    assert all(r.status_code == 201 and r.json["ok"] for r in replays), "a replay learns nothing"
+    assert _leads(app) == 1 and _stat(app, "blocked") == 3
+
+
+@pytest.fixture
+def guarded(app: Flask) -> Flask:
+    """The demo widget restricted to the practice's own site."""
+    store = app.extensions["rtr"].store
+    store.save_settings("demo", dict(store.get_widget("demo").settings, allowed_origins=[PRACTICE]))
+    return app
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Referer": "https://evil.example/landing?x=1"},
+    {"Origin": "https://www.rebuild-practice.example.evil.example"},
+    {"Origin": "http://www.rebuild-practice.example"},
+])
+def test_submission_from_outside_the_allowed_origins_is_403(guarded: Flask, headers: dict[str, str]) -> None:
+    client = guarded.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers={**JSON, **headers})
+    assert response.status_code == 403
+    assert response.json["ok"] is False and "origin" in response.json["errors"]
+    assert _leads(guarded) == 0
+
+
+def test_refused_origin_without_javascript_keeps_the_input(guarded: Flask) -> None:
+    client = guarded.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), name="Tomás"),
+                           headers={"Origin": "https://evil.example"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Tomás" in html and "practice&#39;s own website" in html
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": PRACTICE},
+    {"Referer": PRACTICE + "/blog/when-trust-is-broken"},
+    {"Origin": "http://localhost"},
+])
+def test_submission_from_an_allowed_origin_or_our_own_frame_is_stored(guarded: Flask,
+                                                                     headers: dict[str, str]) -> None:
+    client = guarded.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers={**JSON, **headers})
+    assert response.status_code == 201
+    assert _leads(guarded) == 1
+
+
+def test_without_allowed_origins_any_site_may_submit(app: Flask, client: FlaskClient) -> None:
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
+                           headers={**JSON, "Origin": "https://any-blog.example"})
+    assert response.status_code == 201 and _leads(app) == 1
