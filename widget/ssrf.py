@@ -71,12 +71,12 @@ def address_problem(address: IPAddress, allow_private: bool = False) -> str | No
             return "an address with a zone index"
     if address.is_link_local or any(address in net for net in METADATA):
         return "a link-local or cloud metadata address"
+    if address.is_loopback:
+        return None if allow_private else "a loopback address"
     if address.is_multicast or address.is_unspecified or address.is_reserved:
         return "a reserved address"
-    if allow_private and (address.is_loopback or address.is_private):
+    if allow_private and address.is_private:
         return None
-    if address.is_loopback:
-        return "a loopback address"
     if not address.is_global:
         return "a private or internal address"
     return None

@@ -1,0 +1,59 @@
+"""``flask rtr worker`` (deliver from its own process) and ``flask rtr retry`` (replay failures)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+
+from ..cli import rtr
+from ..extension import get_state
+from . import queue
+
+
+def register(app: Flask) -> None:
+    """Nothing to do per app: importing this module adds the commands to the ``rtr`` group."""
+
+
+@rtr.command("worker")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="Deliveries sent at the same time (default: RTR_WORKER_THREADS).")
+def worker_command(threads: int | None) -> None:
+    """Deliver stored leads until stopped (SIGTERM or Ctrl-C finish the sends in hand first)."""
+    from .worker import Worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = Worker(app, threads=threads)
+
+    def stop(signum: int, _frame: Any) -> None:
+        worker.stopping.set()
+        worker.wake()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.start()
+    click.echo(f"Delivery worker {worker.id} started with {worker.threads} thread(s).", err=True)
+    sys.stderr.flush()
+    while not worker.stopping.wait(0.5):
+        if not worker.alive:
+            break
+    worker.stop(timeout=float(app.config["RTR_WEBHOOK_TIMEOUT"]) + 30)
+    click.echo("Delivery worker stopped.", err=True)
+
+
+@rtr.command("retry")
+@click.option("--widget", "widget_id", default=None, help="Only this widget's failed deliveries.")
+@click.option("--id", "delivery_ids", type=int, multiple=True, help="Only this delivery (repeatable).")
+def retry_command(widget_id: str | None, delivery_ids: tuple[int, ...]) -> None:
+    """Queue dead and disabled deliveries again, from their first attempt."""
+    store = get_state().store
+    if widget_id and store.get_widget(widget_id) is None:
+        click.echo(f"Error: there is no widget with the id {widget_id!r}.", err=True)
+        sys.exit(2)
+    chosen = list(delivery_ids) or queue.failed_ids(store, widget_id)
+    count = queue.replay(store, chosen)
+    noun = "delivery" if count == 1 else "deliveries"
+    click.echo(f"Queued {count} failed {noun} again." if count else "No failed deliveries to retry.")

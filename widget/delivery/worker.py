@@ -1,0 +1,251 @@
+"""The outbox worker: claim due deliveries, hand each to its channel, record what happened.
+
+Runs as threads inside the app (``RTR_WORKER=thread``, woken the moment a lead commits) or as its
+own process (``flask rtr worker``). Several workers, in any number of processes, may run at once:
+claims are leased, so no two send the same delivery at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from .. import signals
+from ..extension import RTRState, get_state
+from ..store import Store
+from . import queue
+from .base import Job, Outcome
+
+log = logging.getLogger("widget.delivery.worker")
+
+EXTRAS_KEY = "delivery_worker"
+
+
+def purge_used_tokens(app: Flask) -> None:
+    """Forget used form tokens once they are too old to be submitted again."""
+    get_state(app).store.purge_used_tokens(time.time() - float(app.config["RTR_FORM_MAX_AGE"]))
+
+
+#: Housekeeping run by the worker at most every RTR_MAINTENANCE_SECONDS; append ``(app) -> None``.
+PERIODIC_TASKS: list[Callable[[Flask], None]] = [purge_used_tokens]
+
+
+def dispatch(job: Job) -> Outcome:
+    """Send one delivery through its channel (the email module is imported only when needed)."""
+    channel = job.delivery["channel"]
+    if channel == "webhook":
+        from . import webhook
+
+        return webhook.send(job)
+    from . import email
+
+    if channel == "email":
+        return email.send_lead(job)
+    if channel == "confirmation":
+        return email.send_confirmation(job)
+    return Outcome("dead", f"Unknown delivery channel {channel!r}.")
+
+
+class Worker:
+    """Delivery threads for one app, sharing one wake-up."""
+
+    def __init__(self, app: Flask, threads: int | None = None) -> None:
+        self.app = app
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.pid = os.getpid()
+        self.threads = max(1, int(threads or app.config["RTR_WORKER_THREADS"]))
+        self.stopping = threading.Event()
+        self._wake = threading.Condition()
+        self._generation = 0
+        self._running: list[threading.Thread] = []
+        self._last_maintenance: float | None = None
+
+    @property
+    def store(self) -> Store:
+        return get_state(self.app).store
+
+    def start(self) -> Worker:
+        """Start the delivery threads (daemons: a crash mid-send is safe, the lease returns)."""
+        for index in range(self.threads):
+            thread = threading.Thread(target=self._loop, args=(index,), name=f"rtr-delivery-{index}", daemon=True)
+            thread.start()
+            self._running.append(thread)
+        return self
+
+    def wake(self) -> None:
+        """Make idle threads look for due deliveries now."""
+        with self._wake:
+            self._generation += 1
+            self._wake.notify_all()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Let each thread finish the delivery in hand, then end; wait for them."""
+        self.stopping.set()
+        self.wake()
+        for thread in self._running:
+            thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return any(thread.is_alive() for thread in self._running)
+
+    def _loop(self, index: int) -> None:
+        with self.app.app_context():
+            while not self.stopping.is_set():
+                generation = self._generation
+                if index == 0:
+                    self.maintain()
+                try:
+                    worked = self.run_once()
+                except Exception:  # the database may be away for a moment; keep the thread alive
+                    log.exception("The delivery worker hit an error; trying again shortly")
+                    worked = False
+                if not worked:
+                    self._idle(generation)
+
+    def _idle(self, generation: int) -> None:
+        poll = float(self.app.config["RTR_WORKER_POLL_SECONDS"])
+        try:
+            due = queue.next_due(self.store)
+        except Exception:  # same as above: wait a poll and look again
+            due = None
+        wait = poll if due is None else min(poll, max(0.005, due - time.time()))
+        with self._wake:
+            if generation == self._generation and not self.stopping.is_set():
+                self._wake.wait(wait)
+
+    def maintain(self, force: bool = False) -> None:
+        """Run the periodic tasks when RTR_MAINTENANCE_SECONDS have passed since the last run."""
+        now = time.monotonic()
+        every = float(self.app.config["RTR_MAINTENANCE_SECONDS"])
+        if not force and self._last_maintenance is not None and now - self._last_maintenance < every:
+            return
+        self._last_maintenance = now
+        for task in list(PERIODIC_TASKS):
+            try:
+                task(self.app)
+            except Exception:  # one failing task must not stop the others or the deliveries
+                log.exception("Periodic task %s failed", getattr(task, "__name__", task))
+
+    def run_once(self) -> bool:
+        """Claim and deliver one due delivery; return False when none was due."""
+        lease = float(self.app.config["RTR_DELIVERY_LEASE"])
+        claimed = queue.claim(self.store, self.id, lease, limit=1)
+        for delivery in claimed:
+            self.deliver(delivery)
+        return bool(claimed)
+
+    def deliver(self, delivery: dict[str, Any]) -> str:
+        """Send one claimed delivery, record the attempt, then signal and alert; return the status."""
+        job = queue.load_job(self.store, delivery)
+        started = time.monotonic()
+        outcome = _attempt(job) if job else Outcome("dead", "The lead or its widget no longer exists.")
+        duration_ms = int((time.monotonic() - started) * 1000)
+        schedule = list(self.app.config["RTR_RETRY_SCHEDULE"])
+        status = queue.record(self.store, delivery, outcome, schedule, self.id, duration_ms)
+        if job is not None and status != "stale":
+            announce(self.app, job, outcome, status)
+        return status
+
+
+def _attempt(job: Job) -> Outcome:
+    try:
+        return dispatch(job)
+    except Exception as error:  # a channel bug must cost a retry, not the worker
+        log.exception("The %s channel raised while sending delivery %s", job.delivery["channel"], job.delivery["id"])
+        return Outcome("retry", f"Internal error in the {job.delivery['channel']} channel ({type(error).__name__}).")
+
+
+def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
+    """Send the blinker signals, and one alert when the delivery is dead or the webhook disabled."""
+    lead_id, widget_id, channel = job.lead["public_id"], job.widget.id, job.delivery["channel"]
+    if status == "delivered":
+        signals.lead_delivered.send(app, lead_id=lead_id, widget_id=widget_id, channel=channel)
+        return
+    final = status in ("dead", "disabled")
+    signals.delivery_failed.send(app, lead_id=lead_id, widget_id=widget_id, channel=channel,
+                                 error=outcome.detail, dead=final)
+    if final:
+        from .alerts import send_alert
+
+        subject, body = alert_text(app, job, outcome, status)
+        settings = job.widget.settings
+        fallback = [settings["alert_email"]] if settings.get("alert_email") else list(settings.get("notify_emails", []))
+        send_alert(app, subject, body, fallback_to=fallback)
+
+
+def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str, str]:
+    """Return the alert's subject and body: widget, channel, error and a link; no lead contents."""
+    channel, widget = job.delivery["channel"], job.widget
+    base = str(app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
+    link = f"{base}{get_state(app).url_prefix}/admin/leads/{job.lead['public_id']}"
+    if status == "disabled":
+        subject = f"Webhook disabled for {widget.name}"
+        what = ("The webhook endpoint answered 410 Gone, so it will get no more requests until you "
+                "replay a delivery or save the webhook settings again.")
+    else:
+        subject = f"A request for {widget.name} could not be delivered by {channel}"
+        what = f"It was tried {job.attempt} times and will not be tried again unless you replay it."
+    body = "\n".join([
+        f"Widget: {widget.name} ({widget.id})",
+        f"Channel: {channel}",
+        f"Error: {outcome.detail}",
+        "",
+        what,
+        "The request itself is stored safely. See it, and replay the delivery, here:",
+        link,
+        "",
+        "Or replay every failed delivery from the command line: flask rtr retry",
+    ])
+    return subject, body
+
+
+# Thread mode -------------------------------------------------------------------------------------
+
+def register(app: Flask, state: RTRState) -> None:
+    """Wake (and in thread mode, lazily start) the worker after each lead; add the CLI commands."""
+    from . import commands
+
+    commands.register(app)
+    state.extras.setdefault("lead_listeners", []).append(_on_lead_committed)
+    if app.config["RTR_WORKER"] == "thread":
+        # Started on the first request, not here: `flask run`'s reloader parent and one-off CLI
+        # commands build the app too, and a fork after start-up (gunicorn --preload) loses threads.
+        app.before_request(lambda: ensure_thread(app) and None)
+
+
+def ensure_thread(app: Flask) -> Worker:
+    """Return this process's worker threads for app, starting them the first time."""
+    state = get_state(app)
+    with _START_LOCK:
+        worker = state.extras.get(EXTRAS_KEY)
+        if worker is None or worker.pid != os.getpid() or worker.stopping.is_set():
+            worker = state.extras[EXTRAS_KEY] = Worker(app).start()
+    return worker
+
+
+def stop_thread(app: Flask, timeout: float | None = 10) -> None:
+    """Stop the app's worker threads, if running (tests and shutdown hooks)."""
+    worker = get_state(app).extras.pop(EXTRAS_KEY, None)
+    if worker is not None:
+        worker.stop(timeout)
+
+
+def _on_lead_committed(app: Flask, lead_public_id: str) -> None:
+    from flask import has_request_context, request
+
+    widget_id = (request.view_args or {}).get("widget_id", "") if has_request_context() else ""
+    signals.lead_received.send(app, lead_id=lead_public_id, widget_id=widget_id)
+    if app.config["RTR_WORKER"] == "thread":
+        ensure_thread(app).wake()
+
+
+_START_LOCK = threading.Lock()
