@@ -16,6 +16,7 @@ from .security import TokenCheck, check_form_token, issue_form_token
 from .settings import CONTROL_CHARS, check_email
 from .store import NewLead, Widget
 
+C1_CONTROLS = re.compile(r"[\x80-\x9f\u2028\u2029]")  # C1 controls and Unicode line breaks
 PHONE_CHARS = re.compile(r"^[0-9+()./\-\s]*(?:(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 LIMITS = {"name": 120, "email": 254, "phone": 40, "message": 500, "page_url": 2000, "utm": 200}
@@ -161,7 +162,8 @@ class LeadForm(FlaskForm):
         if not isinstance(value, str):
             value = str(value)
         checked = value.replace("\r", "").replace("\n", "").replace("\t", "") if multiline else value
-        if CONTROL_CHARS.search(checked) or (not multiline and re.search(r"[\r\n]", value)):
+        line_breaks = not multiline and re.search(r"[\r\n\t]", value)
+        if CONTROL_CHARS.search(checked) or C1_CONTROLS.search(value) or line_breaks:
             raise ValidationError(self.words["control_chars"])
         if required and not value.strip():
             raise ValidationError(self.words["required"])
@@ -199,5 +201,5 @@ class LeadForm(FlaskForm):
 
 def _clip(value: Any, limit: int) -> str:
     text = "" if value is None else str(value)
-    text = CONTROL_CHARS.sub("", text).replace("\r", "").replace("\n", "")
+    text = C1_CONTROLS.sub("", CONTROL_CHARS.sub("", text)).replace("\r", "").replace("\n", "")
     return text[:limit]
