@@ -57,3 +57,23 @@ def set_deliveries(store: Store, lead_id: int, status: str, at: float | None = N
 def count(store: Store, table: Any, *where: Any) -> int:
     with store.reading() as conn:
         return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+
+
+def sign_in(client: FlaskClient, username: str = "owner") -> FlaskClient:
+    """Give the test client an admin session (the login page itself is tested elsewhere)."""
+    import time
+
+    from widget.admin.auth import SESSION_KEY
+
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"user": username, "seen": time.time()}
+    return client
+
+
+def csrf_token(html: str) -> str:
+    """Return the first Flask-WTF CSRF token in a page."""
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
