@@ -151,7 +151,7 @@ def admin_lead_url(lead: dict[str, Any]) -> str:
     """Return the lead's admin page as an absolute URL when RTR_PUBLIC_URL is set, else ""."""
     base = str(current_app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
     prefix = str(current_app.config.get("RTR_URL_PREFIX") or "")
-    return f"{base}{prefix}/admin/leads/{lead['public_id']}" if base else ""
+    return f"{base}{prefix}/admin/leads/{lead['id']}" if base else ""
 
 
 def _reason(error: Exception) -> str:

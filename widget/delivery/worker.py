@@ -186,7 +186,7 @@ def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str
     """Return the alert's subject and body: widget, channel, error and a link; no lead contents."""
     channel, widget = job.delivery["channel"], job.widget
     base = str(app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
-    link = f"{base}{get_state(app).url_prefix}/admin/leads/{job.lead['public_id']}"
+    link = f"{base}{get_state(app).url_prefix}/admin/leads/{job.lead['id']}"
     if status == "disabled":
         subject = f"Webhook disabled for {widget.name}"
         what = ("The webhook endpoint answered 410 Gone, so it will get no more requests until you "

@@ -1,0 +1,91 @@
+"""Helpers for delivery tests: webhook widgets, leads, the outbox rows, signature checks."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, select, text
+from standardwebhooks import Webhook
+
+from widget.delivery.worker import Worker
+from widget.extension import get_state
+from widget.settings import default_settings
+from widget.store import NewLead, Store, Widget, attempts, deliveries, leads
+
+from .receiver import Received
+
+
+def webhook_widget(store: Store, url: str, **settings: Any) -> Widget:
+    """Create a widget whose only delivery is a webhook to url."""
+    values = default_settings("Harbor Light")
+    values.update({"webhook_url": url, "notify_emails": [], **settings})
+    return store.create_widget("Harbor Light", values)
+
+
+def add_leads(store: Store, widget: Widget, count: int = 1, **fields: Any) -> list[str]:
+    """Store leads as the public endpoint does (lead + outbox rows in one transaction)."""
+    ids = []
+    for number in range(count):
+        data = {"name": f"Person {number}", "email": f"person{number}@example.org", "consent_text": "I agree",
+                "consent_version": "v1", "phone": "+1 555 0100", "message": "We need help."}
+        data.update(fields)
+        ids.append(store.add_lead(widget, NewLead(**data)))
+    return ids
+
+
+def rows(store: Store) -> list[dict[str, Any]]:
+    with store.reading() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(deliveries).order_by(deliveries.c.id))]
+
+
+def attempt_rows(store: Store) -> list[dict[str, Any]]:
+    with store.reading() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(attempts).order_by(attempts.c.id))]
+
+
+def lead_rows(store: Store) -> list[dict[str, Any]]:
+    with store.reading() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(leads).order_by(leads.c.id))]
+
+
+def verify(request: Received, *secrets: str) -> dict[str, Any]:
+    """Verify the request's signature with the standardwebhooks package, under each secret."""
+    payload: dict[str, Any] = {}
+    for secret in secrets:
+        payload = Webhook(secret).verify(request.body, request.headers)
+    return payload
+
+
+def settle(app: Flask, timeout: float = 15.0, worker: Worker | None = None) -> Worker:
+    """Run one worker in this thread until no delivery is pending (or the timeout passes)."""
+    worker = worker or Worker(app, threads=1)
+    store = get_state(app).store
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while time.monotonic() < deadline:
+            if worker.run_once():
+                continue
+            if not any(r["status"] == "pending" for r in rows(store)):
+                break
+            time.sleep(0.01)
+    return worker
+
+
+@contextmanager
+def fresh_postgres_database(cluster_url: str) -> Iterator[str]:
+    """Create an empty database on the test cluster; yield its URL; drop it afterwards."""
+    name = "rtr_" + uuid.uuid4().hex[:12]
+    admin = create_engine(cluster_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield cluster_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
