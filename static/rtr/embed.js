@@ -1,169 +1,121 @@
-/* Ready to Rebuild loader: one script tag puts a practice's consultation card on any page.
-   The card lives in a cross-origin iframe so nothing on the host page can read what people type. */
-(function (w, d) {
+/* Ready to Rebuild loader: the card in a cross-origin iframe, inline or in a modal <dialog>.
+   Styles only via the CSSOM, which a strict host CSP allows. */
+((w, d) => {
   'use strict';
-  var api = w.ReadyToRebuild;
-  if (api && api.loaded) { var again = d.currentScript; d.body ? api.scan(again) : d.addEventListener('DOMContentLoaded', function () { api.scan(again); }); return; }
-  var queue = (api && api.q) || [];
-  var instances = {};
-  var count = 0;
-  var reduced = w.matchMedia && w.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  var R = w.ReadyToRebuild = w.ReadyToRebuild || {}, me = d.currentScript;
+  function later(fn) {
+    if (d.readyState == 'loading') d.addEventListener('DOMContentLoaded', fn); else fn();
+  }
+  if (R.loaded) return later(() => R.scan(me));
+  var all = {}, count = 0, loc = w.location;
 
-  function el(tag, css, attrs) {
+  function baseOf(script) {
+    return script.src.slice(0, script.src.lastIndexOf('/'));
+  }
+
+  function make(tag, css, parent) {
     var node = d.createElement(tag);
-    node.style.cssText = css || '';
-    for (var k in attrs || {}) node.setAttribute(k, attrs[k]);
+    node.style.cssText = css;
+    if (parent) parent.appendChild(node);
     return node;
   }
 
-  function emit(name, inst) {
-    w.dispatchEvent(new CustomEvent('rtr:' + name, { detail: { id: inst.id, widget: inst.widget, mode: inst.mode } }));
+  function emit(name, it) {
+    w.dispatchEvent(new CustomEvent('rtr:' + name, { detail: { id: it.id, widget: it.widget, mode: it.mode } }));
   }
 
-  function frameUrl(inst, o) {
-    var q = new URLSearchParams(w.location.search);
-    var p = new URLSearchParams({ mode: inst.mode, origin: w.location.origin, instance: inst.id,
-      page: w.location.origin + w.location.pathname });
-    q.forEach(function (v, k) { if (/^utm_/.test(k)) p.set(k, v); });
-    ['lang', 'service', 'theme'].forEach(function (k) { if (o[k]) p.set(k, o[k]); });
-    return inst.base + '/w/' + encodeURIComponent(inst.widget) + '/frame?' + p;
-  }
-
-  function mount(target, o) {
-    o = o || {};
-    var inst = { widget: o.widget, mode: o.mode || 'inline', base: o.base, label: o.label };
-    inst.id = o.id || (instances[o.widget] ? o.widget + '-' + (++count) : o.widget);
-    inst.origin = new URL(inst.base).origin;
-    inst.frame = el('iframe', 'border:0;width:100%;display:block;height:' + (inst.mode === 'inline' ? 640 : 560) + 'px', {
-      src: frameUrl(inst, o), title: o.title || 'Request a free consultation', loading: 'eager' });
-    if (inst.mode === 'inline') {
-      inst.box = el('div', 'max-width:720px;margin:0 auto');
-      inst.box.appendChild(inst.frame);
-      target.appendChild(inst.box);
-    } else {
-      buildModal(inst);
-      if (inst.mode === 'button') buildLauncher(inst);
+  function mount(target, o, base) {
+    var mode = /^(button|popup)$/.test(o.mode) ? o.mode : 'inline', id = o.id || o.widget;
+    if (all[id]) id += '-' + ++count;
+    var it = all[id] = { id, widget: o.widget, mode };
+    it.origin = new URL(base = o.base || base || R.base).origin;
+    var p = new URLSearchParams({ mode, origin: loc.origin, instance: id, page: loc.origin + loc.pathname });
+    new URLSearchParams(loc.search).forEach((v, k) => { if (!k.indexOf('utm_')) p.set(k, v); });
+    ['lang', 'service', 'theme'].forEach(k => o[k] && p.set(k, o[k]));
+    var f = it.frame = make('iframe', 'border:0;width:100%;display:block;margin:auto;max-width:720px;height:1700px',
+      mode == 'inline' && target);
+    f.title = 'Request a free consultation';
+    f.src = base + '/w/' + encodeURIComponent(o.widget) + '/frame?' + p;
+    if (mode != 'inline') {
+      var dl = it.dialog = make('dialog', 'border:0;margin:0;padding:4vh 12px;width:auto;height:auto;' +
+        'max-width:none;max-height:none;background:#1a1420aa', d.body);
+      dl.ariaLabel = f.title;
+      f.style.maxHeight = '92vh';
+      dl.appendChild(f);
+      dl.onclick = e => { if (e.target == dl) dl.close(); };
+      dl.onclose = () => {
+        if (it.back) it.back.focus();
+        emit('close', it);
+      };
     }
-    instances[inst.id] = inst;
-    return inst.id;
-  }
-
-  function buildLauncher(inst) {
-    inst.launcher = el('button', 'position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;border-radius:999px;' +
-      'padding:14px 22px;font:600 16px system-ui,sans-serif;color:#fff;background:#7a3e5d;cursor:pointer;' +
-      'box-shadow:0 4px 14px rgba(0,0,0,.25)', { type: 'button', 'aria-haspopup': 'dialog' });
-    inst.launcher.textContent = inst.label || 'Ready to rebuild?';
-    inst.launcher.addEventListener('click', function () { open(inst.id); });
-    d.body.appendChild(inst.launcher);
-  }
-
-  function buildModal(inst) {
-    var overlay = el('div', 'position:fixed;inset:0;z-index:2147483001;background:rgba(20,16,24,.55);display:none;' +
-      'align-items:center;justify-content:center;padding:12px');
-    var dialog = el('div', 'position:relative;background:#fff;border-radius:12px;width:100%;max-width:640px;' +
-      'max-height:92vh;overflow:auto', { role: 'dialog', 'aria-modal': 'true', 'aria-label': inst.frame.title });
-    var close = el('button', 'position:sticky;top:0;float:right;margin:6px;border:0;background:#fff;border-radius:50%;' +
-      'width:44px;height:44px;font:24px/1 system-ui,sans-serif;cursor:pointer;z-index:1', { type: 'button', 'aria-label': 'Close' });
-    close.textContent = '\u00d7';
-    close.addEventListener('click', function () { closeModal(inst.id); });
-    overlay.addEventListener('click', function (e) { if (e.target === overlay) closeModal(inst.id); });
-    var first = el('span', '', { tabindex: '0' }), last = el('span', '', { tabindex: '0' });
-    first.addEventListener('focus', function () { inst.frame.focus(); send(inst, 'focus-last'); });
-    last.addEventListener('focus', function () { close.focus(); });
-    dialog.appendChild(close);
-    dialog.appendChild(inst.frame);
-    overlay.appendChild(first);
-    overlay.appendChild(dialog);
-    overlay.appendChild(last);
-    inst.overlay = overlay;
-    inst.close = close;
-    d.body.appendChild(overlay);
-  }
-
-  function send(inst, type) {
-    if (inst.frame.contentWindow) inst.frame.contentWindow.postMessage({ rtr: 1, type: type }, inst.origin);
-  }
-
-  function find(id) {
-    if (id && instances[id]) return instances[id];
-    for (var k in instances) if (instances[k].overlay && (!id || instances[k].widget === id)) return instances[k];
+    if (mode == 'button') {
+      var b = it.button = make('button', 'position:fixed;right:20px;bottom:20px;z-index:2147483647;border:0;' +
+        'border-radius:99px;padding:14px 22px;font:600 16px sans-serif;color:#fff;background:#6b3350',
+        d.body);
+      b.hidden = 1;
+      b.ariaHasPopup = 'dialog';
+      b.onclick = () => open(id);
+    }
+    return id;
   }
 
   function open(id) {
-    var inst = find(id);
-    if (!inst || !inst.overlay || inst.isOpen) return;
-    inst.returnTo = d.activeElement;
-    inst.isOpen = true;
-    inst.overlay.style.display = 'flex';
-    if (!reduced && inst.overlay.animate) inst.overlay.animate([{ opacity: 0 }, { opacity: 1 }], 160);
-    inst.close.focus();
-    emit('open', inst);
+    var it;
+    each(id, x => { if (x.dialog && (!it || x.id == id)) it = x; });
+    if (!it || it.dialog.open) return;
+    it.back = d.activeElement;
+    it.dialog.showModal();
+    if (!w.matchMedia('(prefers-reduced-motion: reduce)').matches) it.dialog.animate({ opacity: [0, 1] }, 160);
+    it.frame.focus();
+    it.frame.contentWindow.postMessage({ rtr: 1, type: 'focus' }, it.origin);
+    emit('open', it);
   }
 
-  function closeModal(id) {
-    var inst = find(id);
-    if (!inst || !inst.isOpen) return;
-    inst.isOpen = false;
-    inst.overlay.style.display = 'none';
-    if (inst.returnTo && inst.returnTo.focus) inst.returnTo.focus();
-    emit('close', inst);
+  function each(id, fn) {
+    for (var k in all) if (!id || k == id || all[k].widget == id) fn(all[k], k);
+  }
+
+  function close(id) {
+    each(id, it => it.dialog?.close());
   }
 
   function destroy(id) {
-    var inst = find(id);
-    if (!inst) return;
-    [inst.box, inst.overlay, inst.launcher].forEach(function (n) { if (n && n.parentNode) n.parentNode.removeChild(n); });
-    delete instances[inst.id];
+    each(id, (it, k) => {
+      [it.frame, it.dialog, it.button].forEach(n => n?.remove());
+      delete all[k];
+    });
   }
 
-  w.addEventListener('message', function (e) {
-    var m = e.data, inst = m && m.rtr === 1 && instances[m.instance];
-    if (!inst || e.origin !== inst.origin || e.source !== inst.frame.contentWindow) return;
-    if (m.type === 'height' && m.height > 0) inst.frame.style.height = Math.ceil(m.height) + 'px';
-    if (m.type === 'ready') {
-      if (inst.launcher && m.label) { inst.launcher.textContent = m.label; inst.launcher.style.background = m.accent; }
-      emit('ready', inst);
+  w.addEventListener('message', e => {
+    var m = e.data || {}, it = m.rtr && all[m.instance], b = it?.button;
+    if (!it || e.origin !== it.origin || e.source !== it.frame.contentWindow) return;
+    if (m.type == 'height' && m.height > 0) it.frame.style.height = Math.ceil(m.height) + 'px';
+    if (m.type == 'close') close(it.id);
+    if (m.type == 'ready' && b) {
+      b.textContent = m.label;
+      b.style.background = m.accent;
+      b.hidden = 0;
     }
-    if (m.type === 'escape') closeModal(inst.id);
-    if (m.type === 'submitted') emit('submitted', inst);
+    if (/^(ready|submitted)$/.test(m.type)) emit(m.type, it);
   });
 
-  d.addEventListener('keydown', function (e) {
-    if (e.key === 'Escape') for (var k in instances) if (instances[k].isOpen) closeModal(k);
-  });
-
-  d.addEventListener('click', function (e) {
-    var trigger = e.target.closest && e.target.closest('[data-rtr-open]');
-    if (trigger) { e.preventDefault(); open(trigger.getAttribute('data-rtr-open')); }
+  d.addEventListener('click', e => {
+    var t = e.target.closest('[data-rtr-open]');
+    if (t) { e.preventDefault(); open(t.getAttribute('data-rtr-open')); }
   });
 
   function scan(script) {
-    if (!script || !script.dataset.widget || script.dataset.rtrMounted) return;
-    script.dataset.rtrMounted = '1';
-    var o = {}, ds = script.dataset;
-    for (var k in ds) o[k] = ds[k];
-    o.base = ds.base || new URL(script.src).origin;
-    var target = ds.target ? d.querySelector(ds.target) : null;
-    if (!target && (o.mode || 'inline') === 'inline') {
-      target = el('div');
-      script.parentNode.insertBefore(target, script.nextSibling);
-    }
-    mount(target, o);
+    var o = script && script.dataset;
+    if (!o || !o.widget || o.rtrMounted) return;
+    o.rtrMounted = 1;
+    var t = o.target && d.querySelector(o.target);
+    if (!t) script.after(t = d.createElement('div'));
+    mount(t, o, baseOf(script));
   }
 
-  var base = d.currentScript ? new URL(d.currentScript.src).origin : '';
-  w.ReadyToRebuild = api = {
-    loaded: true, scan: scan, open: open, close: closeModal, destroy: destroy,
-    mount: function (target, o) {
-      o = o || {};
-      o.base = o.base || base;
-      return mount(typeof target === 'string' ? d.querySelector(target) : target, o);
-    }
-  };
-  var current = d.currentScript;
-  function start() {
-    scan(current);
-    queue.forEach(function (call) { api[call[0]].apply(api, call[1]); });
-  }
-  if (d.body) start(); else d.addEventListener('DOMContentLoaded', start);
+  Object.assign(R, { loaded: 1, base: me && baseOf(me), scan, open, close, destroy, mount });
+  later(() => {
+    scan(me);
+    (R.q || []).forEach(call => R[call[0]](...call[1]));
+  });
 })(window, document);

@@ -24,14 +24,33 @@
   w.addEventListener('load', reportHeight);
   post('ready', { label: root.getAttribute('data-label'), accent: root.getAttribute('data-accent') });
 
+  function focusable() {
+    return [].filter.call(d.querySelectorAll('a[href], button, input, select, textarea'), function (node) {
+      return node.tabIndex >= 0 && !node.disabled && node.type !== 'hidden' && node.getClientRects().length;
+    });
+  }
+
   w.addEventListener('message', function (e) {
     if (!embedded || e.source !== w.parent || e.origin !== parentOrigin || !e.data || e.data.rtr !== 1) return;
-    if (e.data.type === 'focus-last') {
-      var buttons = d.querySelectorAll('button, a[href]');
-      if (buttons.length) buttons[buttons.length - 1].focus();
+    if (e.data.type === 'focus') {
+      var first = focusable()[0];
+      if (first) first.focus();
     }
   });
-  d.addEventListener('keydown', function (e) { if (e.key === 'Escape') post('escape'); });
+
+  // In the dialog modes the page behind is inert, so Tab cycles within the card; Escape closes.
+  var modal = /^(button|popup)$/.test(root.getAttribute('data-mode') || '');
+  d.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape') post('close');
+    if (e.key !== 'Tab' || !modal || !embedded) return;
+    var nodes = focusable(), edge = nodes[e.shiftKey ? 0 : nodes.length - 1];
+    if (nodes.length && (d.activeElement === edge || !root.contains(d.activeElement))) {
+      e.preventDefault();
+      nodes[e.shiftKey ? nodes.length - 1 : 0].focus();
+    }
+  });
+  var closer = d.getElementById('rtr-close');
+  if (closer) closer.addEventListener('click', function () { post('close'); });
 
   function summary(text) {
     var box = d.getElementById('rtr-summary');
