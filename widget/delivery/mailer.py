@@ -11,18 +11,22 @@ import time
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
-from flask import Flask
+from flask import Blueprint, Flask
 
-from ..extension import RTRState
+from ..extension import RTRState, resource_dir
 from .base import Outcome
 from .smtp_config import SmtpSettings, effective_smtp, ensure_table
 
 log = logging.getLogger("widget.delivery.mailer")
 
 SMTP_TIMEOUT = 30.0
-ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+#: Makes ``rtr/email/*`` loadable in host apps too; the host's own templates folder still wins.
+templates = Blueprint("rtr_email", __name__, template_folder=resource_dir("templates"))
 
 
 class SmtpRefusedError(Exception):
@@ -41,6 +45,7 @@ def one_line(value: object) -> str:
 def register(app: Flask, state: RTRState) -> None:
     """Create the settings table and say at start-up where emails go when no SMTP server is set."""
     ensure_table(state.store)
+    app.register_blueprint(templates)
     if not effective_smtp(app).configured:
         app.logger.warning(
             "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",
