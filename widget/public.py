@@ -125,6 +125,12 @@ def hosted_page(widget_id: str) -> Response:
     return _render(widget, form, mode="page", status=200)
 
 
+def render_frame_preview(widget: Widget) -> Response:
+    """Render the frame for an admin preview of (unsaved) settings; not counted as a view."""
+    form = LeadForm(widget, language=widget.settings.get("language", "en"), formdata=None, data={})
+    return _render(widget, form, mode="inline", status=200)
+
+
 @blueprint.post("/w/<widget_id>/leads")
 def submit_lead(widget_id: str) -> Response:
     """Validate, store the lead with its deliveries in one transaction, then answer 201."""

@@ -42,3 +42,12 @@ class PasswordForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     """No fields: only the CSRF token, so another site can't sign an admin out."""
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (duplicate, delete, rotate, send a test): CSRF only."""
+
+
+class NewWidgetForm(FlaskForm):
+    name = StringField("Practice name", [InputRequired("Enter the practice's name."), Length(1, 120)],
+                       description="Shown at the top of the card. You can change everything later.")

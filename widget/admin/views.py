@@ -195,3 +195,9 @@ def format_datetime(epoch: float | None) -> str:
 def format_isotime(epoch: float | None) -> str:
     """Format epoch seconds as an ISO 8601 UTC timestamp for ``<time datetime>``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)) if epoch else ""
+
+
+@blueprint.app_template_global("rtr_admin_has")
+def admin_has(endpoint: str) -> bool:
+    """Return whether an admin page is installed (parts of the admin land separately)."""
+    return endpoint in current_app.view_functions

@@ -1,16 +1,133 @@
-"""Widget pages: list, create, edit (with preview and snippets), duplicate and delete."""
+"""Widget pages: list, create, edit (beside the live preview), duplicate and delete."""
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import delete, func, select
+from werkzeug.wrappers import Response
 
 from ..extension import get_state
+from ..settings import default_settings, validate_settings
+from ..store import Widget, daily_stats, deliveries, leads, widgets
 from . import blueprint
-from .auth import login_required
+from .audit import changed_paths, record
+from .auth import current_admin, login_required
+from .forms import ActionForm, NewWidgetForm
+from .settings_form import SettingsForm, build_form, check, submitted_form
+from .snippets import snippets
 
 
-@blueprint.get("/")
+def load_widget(widget_id: str) -> Widget:
+    """Return the widget or answer 404."""
+    widget = get_state().store.get_widget(widget_id)
+    if widget is None:
+        abort(404, description="There is no widget with this id.")
+    return widget
+
+
+def _actor() -> str:
+    return current_admin() or "unknown"
+
+
+def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200, **extra: Any) -> Any:
+    """Render the edit page: settings form, preview, snippets and delivery tools."""
+    from .preview import contrast_warnings
+
+    form = form or build_form(widget.name, widget.settings)
+    theme = {key: form.theme.form[key].data for key in ("accent_color", "background_color", "text_color")}
+    return render_template(
+        "rtr/admin/widget_edit.html", widget=widget, form=form, action_form=ActionForm(),
+        snippets=snippets(widget), contrast=contrast_warnings(theme), **extra,
+    ), status
+
+
+@blueprint.get("/", endpoint="widgets")
 @login_required
-def widgets() -> str:
+def widget_list() -> str:
     """List every widget with its links."""
-    return render_template("rtr/admin/widgets.html", widgets=get_state().store.list_widgets())
+    return render_template("rtr/admin/widgets.html", widgets=get_state().store.list_widgets(),
+                           action_form=ActionForm())
+
+
+@blueprint.route("/widgets/new", methods=["GET", "POST"])
+@login_required
+def new_widget() -> Any:
+    """Create a widget with the default texts; show its webhook secret once."""
+    form = NewWidgetForm()
+    if form.validate_on_submit():
+        name = (form.name.data or "").strip()
+        settings, errors = validate_settings(default_settings(name))
+        if errors:
+            form.name.errors = [*form.name.errors, *errors.values()]
+        else:
+            widget = get_state().store.create_widget(name, settings)
+            record(get_state().store, _actor(), "widget.created", widget_id=widget.id)
+            return render_template("rtr/admin/widget_created.html", widget=widget, copied_from=None)
+    return render_template("rtr/admin/widget_new.html", form=form), 400 if form.errors else 200
+
+
+@blueprint.route("/widgets/<widget_id>", methods=["GET", "POST"])
+@login_required
+def edit_widget(widget_id: str) -> Any:
+    """Show and save every setting of one widget; on an error keep what was typed."""
+    widget = load_widget(widget_id)
+    if request.method != "POST":
+        return render_edit(widget)
+    form = submitted_form()
+    form.validate()
+    clean, ok = check(form)
+    if form.csrf_token.errors or not ok:
+        return render_edit(widget, form, status=400)
+    store = get_state().store
+    name = (form.name.data or "").strip()
+    changed = changed_paths(widget.settings, clean) + (["name"] if name != widget.name else [])
+    if changed:
+        store.save_settings(widget.id, clean, name=name)
+        record(store, _actor(), "widget.settings", ", ".join(changed), widget_id=widget.id)
+        flash("Saved. Every page with the widget shows the new settings now.", "success")
+    else:
+        flash("Nothing changed.", "info")
+    return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
+
+
+@blueprint.post("/widgets/<widget_id>/duplicate")
+@login_required
+def duplicate_widget(widget_id: str) -> Any:
+    """Copy a widget's settings into a new widget (with its own id and webhook secret)."""
+    widget = load_widget(widget_id)
+    if not ActionForm().validate_on_submit():
+        return _expired(widget)
+    store = get_state().store
+    copy = store.create_widget(f"{widget.name} (copy)"[:200], widget.settings)
+    record(store, _actor(), "widget.duplicated", f"copied from {widget.id}", widget_id=copy.id)
+    return render_template("rtr/admin/widget_created.html", widget=copy, copied_from=widget)
+
+
+@blueprint.route("/widgets/<widget_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_widget(widget_id: str) -> Any:
+    """Ask first; then delete the widget with its requests and their deliveries."""
+    widget = load_widget(widget_id)
+    form = ActionForm()
+    store = get_state().store
+    if form.validate_on_submit():
+        with store.engine.begin() as conn:
+            conn.execute(delete(deliveries).where(deliveries.c.widget_id == widget.id))
+            conn.execute(delete(leads).where(leads.c.widget_id == widget.id))
+            conn.execute(delete(daily_stats).where(daily_stats.c.widget_id == widget.id))
+            conn.execute(delete(widgets).where(widgets.c.id == widget.id))
+        record(store, _actor(), "widget.deleted", widget.name, widget_id=widget.id)
+        flash(f"Deleted {widget.name} and its requests.", "success")
+        return redirect(url_for("rtr_admin.widgets"))
+    with store.reading() as conn:
+        lead_count = conn.execute(select(func.count()).select_from(leads)
+                                  .where(leads.c.widget_id == widget.id)).scalar_one()
+    status = 400 if form.errors else 200
+    return render_template("rtr/admin/widget_delete.html", widget=widget, form=form, lead_count=lead_count), status
+
+
+def _expired(widget: Widget) -> Response:
+    flash("That button's form expired; please press it again.", "error")
+    return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))

@@ -1,0 +1,106 @@
+"""Delivery tools: rotate the webhook secret, "Send a test", and the installation-wide SMTP page.
+
+Recipients, detail level, alert address, webhook URL, format and HubSpot ids are widget settings,
+edited in the settings form; this module holds what acts on the outside world.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+
+from ..config import SMTP_SECURITY_CHOICES
+from ..delivery import email as email_channel
+from ..delivery import webhook as webhook_channel
+from ..delivery.base import Outcome
+from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_overrides
+from ..extension import get_state
+from . import blueprint
+from .audit import record
+from .auth import current_admin, login_required
+from .forms import ActionForm
+from .widgets import load_widget, render_edit
+
+SECURITY_NAMES = {"": "Use the server's setting", "none": "None (port 25, local relays only)",
+                  "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
+
+
+class SmtpForm(FlaskForm):
+    host = StringField("SMTP server", description="For example smtp.example.com. Empty: use the server's setting.")
+    port = StringField("Port", render_kw={"inputmode": "numeric"}, description="Empty or 0: the usual one.")
+    security = SelectField("Encryption", choices=[(k, SECURITY_NAMES[k]) for k in ("", *SMTP_SECURITY_CHOICES)])
+    username = StringField("Username", render_kw={"autocomplete": "off"})
+    password = PasswordField("Password", render_kw={"autocomplete": "new-password"},
+                             description="Never shown again. Leave empty to keep the saved one.")
+    clear_password = BooleanField("Remove the saved password")
+    ca_file = StringField("Extra trusted CA (PEM file path on the server)",
+                          description="Only for a private mail server.")
+    mail_from = StringField("Sender", description="Like Harbor Light <intake@example.com>.")
+
+
+def _actor() -> str:
+    return current_admin() or "unknown"
+
+
+@blueprint.post("/widgets/<widget_id>/rotate-secret")
+@login_required
+def rotate_secret(widget_id: str) -> Any:
+    """Give the widget a new webhook secret and show it once."""
+    widget = load_widget(widget_id)
+    if not ActionForm().validate_on_submit():
+        flash("That button's form expired; please press it again.", "error")
+        return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
+    store = get_state().store
+    secret = webhook_channel.rotate_secret(store, widget.id)
+    record(store, _actor(), "widget.secret_rotated", widget_id=widget.id)
+    return render_edit(load_widget(widget.id), new_secret=secret)
+
+
+@blueprint.post("/widgets/<widget_id>/test")
+@login_required
+def send_test(widget_id: str) -> Any:
+    """Run a real delivery to the saved email addresses and webhook; show each outcome."""
+    widget = load_widget(widget_id)
+    if not ActionForm().validate_on_submit():
+        flash("That button's form expired; please press it again.", "error")
+        return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
+    outcomes: list[tuple[str, Outcome]] = []
+    if widget.settings.get("notify_emails"):
+        outcomes.append(("Email", email_channel.send_test(widget)))
+    if widget.settings.get("webhook_url"):
+        outcomes.append(("Webhook", webhook_channel.send_test(widget)))
+    channels = ", ".join(f"{name.lower()} {outcome.status}" for name, outcome in outcomes)
+    record(get_state().store, _actor(), "widget.test_sent", channels or "nothing configured", widget_id=widget.id)
+    return render_edit(widget, test_outcomes=outcomes, test_ran=True)
+
+
+@blueprint.route("/smtp", methods=["GET", "POST"])
+@login_required
+def smtp() -> Any:
+    """Edit the installation-wide email server; the saved password is never sent back."""
+    store = get_state().store
+    saved = smtp_overrides(store)
+    form = SmtpForm(data={**{k: v for k, v in saved.items() if k != "password"},
+                          "port": str(saved.get("port") or "")})
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in ("host", "port", "security", "username", "password", "ca_file",
+                                                     "mail_from")}
+        values["clear_password"] = bool(form.clear_password.data)
+        errors = save_smtp_overrides(store, values)
+        for name, message in errors.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, message]
+        if not errors:
+            changed = sorted(k for k in values if k != "clear_password" and values[k] and k != "password")
+            if values["password"] or values["clear_password"]:
+                changed.append("password")
+            record(store, _actor(), "smtp.settings", ", ".join(changed))
+            flash("Saved the email server settings.", "success")
+            return redirect(url_for("rtr_admin.smtp"))
+    form.password.data = ""
+    effective = effective_smtp(current_app._get_current_object()).public()
+    return render_template("rtr/admin/smtp.html", form=form, effective=effective,
+                           saved_password=bool(saved.get("password"))), 400 if form.errors else 200

@@ -1,0 +1,49 @@
+"""The embed snippets an admin copies into the practice's website, one per display mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from markupsafe import escape
+
+from ..store import Widget
+
+
+@dataclass(frozen=True)
+class Snippet:
+    mode: str
+    title: str
+    help: str
+    code: str
+
+
+def public_base() -> str:
+    """Return this server's base URL as visitors reach it (RTR_PUBLIC_URL when set)."""
+    configured = str(current_app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
+    return configured or request.host_url.rstrip("/")
+
+
+def snippets(widget: Widget) -> list[Snippet]:
+    """Return the snippet for each mode: inline card, floating button, popup link, plain link."""
+    base = public_base()
+    script = f"{base}{url_for('rtr.embed_js')}"
+    page = f"{base}{url_for('rtr.hosted_page', widget_id=widget.id)}"
+    wid = escape(widget.id)
+    label = escape(widget.settings.get("launcher_label") or "Ready to rebuild?")
+    tag = f'<script async src="{escape(script)}" data-widget="{wid}"'
+    return [
+        Snippet("inline", "Card in the page",
+                "The card appears exactly where you paste this, for example at the end of a blog post.",
+                f"{tag}></script>"),
+        Snippet("button", "Floating button",
+                "A round button in the bottom corner of every page; it opens the card over the page.",
+                f'{tag} data-mode="button" data-label="{label}"></script>'),
+        Snippet("popup", "Your own link or button",
+                "Any link with data-rtr-open opens the card over the page; without JavaScript it still "
+                "leads to the full-page version.",
+                f'{tag} data-mode="popup"></script>\n<a href="{escape(page)}" data-rtr-open="{wid}">{label}</a>'),
+        Snippet("link", "Plain link (email, social media)",
+                "A full page with the card, for places where scripts can't run.",
+                page),
+    ]
