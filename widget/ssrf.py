@@ -145,7 +145,6 @@ def pinned_session(target: Target) -> requests.Session:
     """Return a session that reaches only ``target`` and ignores proxy environment variables."""
     session = requests.Session()
     session.trust_env = False
-    session.max_redirects = 0
     adapter = PinnedAdapter(target)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -80,7 +80,8 @@ def send(job: Job) -> Outcome:
         url = hubspot_url(url, widget)
         payload: dict[str, Any] = hubspot_submission(job.lead, widget)
     else:
-        payload = event("lead.created", lead_data(job.lead, widget, admin_lead_url(job.lead)), now)
+        # The event time is when the lead arrived, so every retry carries the very same body.
+        payload = event("lead.created", lead_data(job.lead, widget, admin_lead_url(job.lead)), job.lead["created_at"])
     return post(url, widget, job.delivery["message_id"], payload, now)
 
 
