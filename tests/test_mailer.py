@@ -191,3 +191,29 @@ def test_bad_overrides_are_refused_by_field_and_nothing_is_saved(
     errors = save_smtp_overrides(store, values)
     assert words in errors[field]
     assert smtp_overrides(store) == {}
+
+
+def test_a_missing_ca_file_is_a_clear_retry(make_app: Callable[..., Flask], tmp_path: Path) -> None:
+    with SmtpServer() as server:
+        outcome = deliver(smtp_app(make_app, server, "starttls", RTR_SMTP_CA_FILE=str(tmp_path / "nope.pem")))
+    assert outcome.status == "retry" and "RTR_SMTP_CA_FILE" in outcome.detail
+    assert server.data_commands == 0
+
+
+def test_international_addresses(make_app: Callable[..., Flask]) -> None:
+    idn = note()
+    idn.replace_header("To", "therapist@xn--exmple-qta.example")
+    utf8 = note()
+    utf8.replace_header("To", "josé@harbor.example")
+    with SmtpServer() as server:
+        app = smtp_app(make_app, server)
+        ascii_domain = deliver(app, idn, [mailer.ascii_domain("therapist@exámple.example")])
+        unicode_mailbox = deliver(app, utf8, ["josé@harbor.example"])
+    with SmtpServer(smtputf8=False) as old_server:
+        refused = deliver(smtp_app(make_app, old_server), utf8, ["josé@harbor.example"])
+    assert ascii_domain.status == unicode_mailbox.status == "delivered"
+    first, second = server.received
+    assert first.rcpt_tos == ["therapist@xn--exmple-qta.example"] and "SMTPUTF8" not in first.mail_options
+    assert second.rcpt_tos == ["josé@harbor.example"] and "SMTPUTF8" in second.mail_options
+    assert second.message["To"] == "josé@harbor.example"
+    assert refused.status == "dead" and "SMTPUTF8" in refused.detail and old_server.data_commands == 0

@@ -27,6 +27,7 @@ class Received:
     data: bytes
     tls: bool
     login: str | None
+    mail_options: list[str] = field(default_factory=list)
 
     @property
     def message(self) -> EmailMessage:
@@ -56,6 +57,7 @@ class Handler:
                 self.received.append(Received(
                     envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content),
                     tls=_encrypted(server, session), login=_login_name(session),
+                    mail_options=list(envelope.mail_options),
                 ))
         return answer
 
@@ -76,10 +78,11 @@ class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 and a free port, started as a context manager."""
 
     def __init__(self, *, replies: list[str] | None = None, starttls: ssl.SSLContext | None = None,
-                 implicit_tls: ssl.SSLContext | None = None, auth: tuple[str, str] | None = None) -> None:
+                 implicit_tls: ssl.SSLContext | None = None, auth: tuple[str, str] | None = None,
+                 smtputf8: bool = True) -> None:
         self.handler = Handler(deque(replies or []))
         self.port = free_port()
-        kwargs: dict[str, Any] = {"enable_SMTPUTF8": True}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if starttls is not None:
             kwargs["tls_context"] = starttls
         if auth is not None:

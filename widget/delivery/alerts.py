@@ -10,7 +10,7 @@ from email.utils import formatdate, make_msgid
 from flask import Flask
 
 from . import mailer
-from .mailer import one_line
+from .mailer import ascii_domain, one_line
 from .smtp_config import effective_smtp
 
 log = logging.getLogger("widget.delivery.alerts")
@@ -33,7 +33,7 @@ def alert_recipients(app: Flask, fallback_to: Iterable[str] = ()) -> list[str]:
     """Return RTR_ALERT_EMAIL when set, else the addresses the caller knows."""
     configured = str(app.config.get("RTR_ALERT_EMAIL") or "").strip()
     candidates = [configured] if configured else list(fallback_to)
-    return [one_line(address) for address in candidates if one_line(address)]
+    return [ascii_domain(one_line(address)) for address in candidates if one_line(address)]
 
 
 def _send(app: Flask, subject: str, body: str, fallback_to: Iterable[str]) -> None:

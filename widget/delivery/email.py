@@ -17,7 +17,7 @@ from ..settings import check_email
 from ..store import Widget
 from . import mailer
 from .base import Job, Outcome
-from .mailer import one_line
+from .mailer import ascii_domain, one_line
 from .smtp_config import effective_smtp
 
 log = logging.getLogger("widget.delivery.email")
@@ -139,7 +139,7 @@ def _safe_address(email: Any, name: Any = "") -> Address | None:
     raw = str(email or "")
     if raw != one_line(raw) or check_email(raw) is None:
         return None
-    local, _, domain = raw.rpartition("@")
+    local, _, domain = ascii_domain(raw).rpartition("@")
     try:
         return Address(display_name=one_line(name), username=local, domain=domain)
     except (ValueError, IndexError):
@@ -149,7 +149,7 @@ def _safe_address(email: Any, name: Any = "") -> Address | None:
 def _targets(target: Any) -> list[str]:
     if isinstance(target, str):
         target = json.loads(target) if target.startswith("[") else [target]
-    return [one_line(address) for address in target if one_line(address)]
+    return [ascii_domain(one_line(address)) for address in target if one_line(address)]
 
 
 def _practice(settings: dict[str, Any]) -> str:

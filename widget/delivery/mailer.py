@@ -10,6 +10,7 @@ import ssl
 import time
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from email.policy import Policy
 
 from flask import Blueprint, Flask
 
@@ -42,6 +43,17 @@ def one_line(value: object) -> str:
     return " ".join(CONTROL.sub(" ", str(value)).split())
 
 
+def ascii_domain(address: str) -> str:
+    """Return address with an internationalised domain in its ASCII (IDNA) form."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return address
+
+
 def register(app: Flask, state: RTRState) -> None:
     """Create the settings table and say at start-up where emails go when no SMTP server is set."""
     ensure_table(state.store)
@@ -67,6 +79,9 @@ def deliver(app: Flask, message: EmailMessage, recipients: list[str]) -> Outcome
         return send_smtp(settings, message, recipients)
     except SmtpRefusedError as failure:
         return failure.outcome
+    except Exception as error:  # a bug here must cost a retry, never the lead
+        log.exception("Unexpected error while sending %s", message["Message-ID"])
+        return Outcome("retry", f"internal error while sending ({type(error).__name__}); see the server log")
 
 
 def write_eml(app: Flask, message: EmailMessage) -> Outcome:
@@ -78,7 +93,7 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
     partial = path + ".part"
     try:
         with open(partial, "wb") as handle:
-            handle.write(message.as_bytes(policy=SMTP_POLICY))
+            handle.write(message.as_bytes(policy=_policy(needs_smtputf8(message, []))))
         os.replace(partial, path)
     except OSError as error:
         return Outcome("retry", f"could not write {path}: {error.strerror}")
@@ -87,8 +102,8 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
 
 def send_smtp(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> Outcome:
     """Run one SMTP session; raise SmtpRefusedError with the reply when it does not end in 250."""
-    context = tls_context(settings)
     try:
+        context = tls_context(settings)
         with _connect(settings, context) as smtp:
             _secure(smtp, settings, context)
             if settings.username:
@@ -110,7 +125,11 @@ def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
     """Return a verifying TLS context, trusting the private CA file too when one is set."""
     context = ssl.create_default_context()
     if settings.ca_file:
-        context.load_verify_locations(cafile=settings.ca_file)
+        try:
+            context.load_verify_locations(cafile=settings.ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise SmtpRefusedError("retry", f"the CA file {settings.ca_file} (RTR_SMTP_CA_FILE) could not be "
+                                            f"loaded ({error}); nothing sent.") from None
     return context
 
 
@@ -141,7 +160,12 @@ def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
 
 def _transmit(smtp: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage,
               recipients: list[str]) -> Outcome:
-    code, text = smtp.mail(settings.sender_address)
+    utf8 = needs_smtputf8(message, [settings.sender_address, *recipients])
+    if utf8 and not smtp.has_extn("smtputf8"):
+        raise SmtpRefusedError("dead", "an address has non-ASCII letters and the server does not offer "
+                                       "SMTPUTF8; nothing sent.")
+    options = ["SMTPUTF8", "BODY=8BITMIME"] if utf8 and smtp.has_extn("8bitmime") else ["SMTPUTF8"] if utf8 else []
+    code, text = smtp.mail(settings.sender_address, options)
     if code != 250:
         raise SmtpRefusedError(_status(code), reply(code, text))
     refused = []
@@ -152,7 +176,7 @@ def _transmit(smtp: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage,
     if len(refused) == len(recipients):
         worst = min(refused, key=lambda item: item[0] >= 500)
         raise SmtpRefusedError(_status(worst[0]), reply(*worst))
-    code, text = smtp.data(message.as_bytes(policy=SMTP_POLICY))
+    code, text = smtp.data(message.as_bytes(policy=_policy(utf8)))
     if code != 250:
         raise SmtpRefusedError(_status(code), reply(code, text))
     detail = reply(code, text)
@@ -166,6 +190,19 @@ def reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {ADDRESS.sub('<address>', ' '.join(text.split()))}".strip()
+
+
+def needs_smtputf8(message: EmailMessage, envelope: list[str]) -> bool:
+    """Tell whether an address (envelope or header) has a non-ASCII local part or domain."""
+    addresses = list(envelope)
+    for name in ("From", "To", "Reply-To"):
+        header = message[name]
+        addresses += [address.addr_spec for address in getattr(header, "addresses", ())]
+    return not all(address.isascii() for address in addresses)
+
+
+def _policy(utf8: bool) -> Policy:
+    return SMTP_POLICY.clone(utf8=True) if utf8 else SMTP_POLICY
 
 
 def _status(code: int) -> str:
