@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -99,3 +100,15 @@ def test_flask_rtr_purge_and_the_worker_task(app: Flask, store: Store) -> None:
     purge_task(app)
     assert count(store, leads, leads.c.widget_id == "cli") == 0
 
+
+
+def test_the_worker_purges_on_its_maintenance_round(make_app: Callable[..., Flask]) -> None:
+    from widget.delivery.worker import PERIODIC_TASKS, Worker
+
+    app = make_app()
+    assert PERIODIC_TASKS.count(purge_task) == 1
+    store = app.extensions["rtr"].store
+    widget = _widget(store, 2, "worker")
+    set_deliveries(store, add(store, widget), "delivered", time.time() - 3 * DAY)
+    Worker(app).maintain(force=True)
+    assert count(store, leads, leads.c.widget_id == "worker") == 0

@@ -21,11 +21,8 @@ DEFAULT_RETENTION_DAYS = 90
 def register(app: Flask, state: RTRState) -> None:
     """Let the worker purge periodically, and add ``flask rtr export/import/purge``."""
     from . import configio  # noqa: F401  (its commands join the ``rtr`` group on import)
+    from .delivery.worker import PERIODIC_TASKS
 
-    try:
-        from .delivery.worker import PERIODIC_TASKS
-    except ImportError:
-        return
     if purge_task not in PERIODIC_TASKS:
         PERIODIC_TASKS.append(purge_task)
 
