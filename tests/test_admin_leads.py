@@ -90,7 +90,9 @@ def test_inbox_filters_by_widget_status_and_date(admin: FlaskClient, store: Stor
     page = _page(admin, "/admin/leads?since=yesterday&status=bogus")
     assert _names(page) == ["Di", "Cy", "Ben", "Ana"]
     assert "Use a date like 2026-01-31" in page and "Unknown status" in page
-    assert "Second Practice after 14 days" in _page(admin, "/admin/leads?widget=second")
+    second = _page(admin, "/admin/leads?widget=second")
+    assert "Second Practice after 14 days" in second and "Harbor Light" not in second.split("<form")[0]
+    assert 'href="/admin/widgets/second/stats"' in second
 
 
 def test_inbox_states_the_retention_period(admin: FlaskClient) -> None:

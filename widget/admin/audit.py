@@ -67,6 +67,8 @@ ACTION_LABELS = {
     "widget.secret_rotated": "Rotated the webhook secret",
     "widget.test_sent": "Sent a test delivery",
     "smtp.settings": "Changed the email server settings",
+    "lead.deleted": "Deleted a request", "leads.exported": "Downloaded requests as CSV",
+    "leads.purged": "Deleted requests past retention", "config.imported": "Imported the configuration",
 }
 
 
