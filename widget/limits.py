@@ -82,8 +82,14 @@ def _accepted(response: Response) -> bool:
 
 def _cap_body() -> None:
     """Read at most RTR_MAX_BODY_BYTES of a public request (the host app's routes are untouched)."""
-    if request.blueprint == blueprint.name:
-        request.max_content_length = int(current_app.config["RTR_MAX_BODY_BYTES"])
+    if request.blueprint != blueprint.name:
+        return
+    cap = int(current_app.config["RTR_MAX_BODY_BYTES"])
+    request.max_content_length = cap
+    # Without a Content-Length (a chunked body) Werkzeug stops quietly at the cap and parses what it
+    # read; read it here instead, so a longer body is refused rather than cut short.
+    if request.content_length is None and request.method == "POST" and len(request.get_data(cache=True)) >= cap:
+        raise RequestEntityTooLarge()
 
 
 def _widget_or_none() -> Widget | None:
