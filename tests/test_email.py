@@ -92,7 +92,7 @@ def test_detail_levels(make_app: Callable[..., Flask], level: str) -> None:
     with app.app_context():
         message = channel.build_lead_message(app, job, ["intake@harbor.example"])
     text, html = parts(message)
-    link = f"{PUBLIC_URL}/rtr/admin/leads/{job.lead['public_id']}"
+    link = f"{PUBLIC_URL}/rtr/admin/leads/{job.lead['id']}"
     assert link in text and link in html
     for body in (text, html, message["Subject"]):
         assert SECRET not in body if level != "full" else True

@@ -217,3 +217,11 @@ def test_international_addresses(make_app: Callable[..., Flask]) -> None:
     assert second.rcpt_tos == ["josé@harbor.example"] and "SMTPUTF8" in second.mail_options
     assert second.message["To"] == "josé@harbor.example"
     assert refused.status == "dead" and "SMTPUTF8" in refused.detail and old_server.data_commands == 0
+
+
+def test_the_password_never_travels_unencrypted_to_a_remote_server(make_app: Callable[..., Flask]) -> None:
+    with SmtpServer(host="127.0.0.2") as server:  # all of 127/8 is loopback, but not a name we trust
+        outcome = deliver(make_app(RTR_SMTP_HOST="127.0.0.2", RTR_SMTP_PORT=server.port, RTR_SMTP_SECURITY="none",
+                                   RTR_SMTP_USERNAME="intake", RTR_SMTP_PASSWORD="pw"))
+    assert outcome.status == "retry" and "unencrypted" in outcome.detail
+    assert server.data_commands == 0

@@ -79,16 +79,16 @@ class SmtpServer:
 
     def __init__(self, *, replies: list[str] | None = None, starttls: ssl.SSLContext | None = None,
                  implicit_tls: ssl.SSLContext | None = None, auth: tuple[str, str] | None = None,
-                 smtputf8: bool = True) -> None:
+                 smtputf8: bool = True, host: str = "127.0.0.1") -> None:
         self.handler = Handler(deque(replies or []))
-        self.port = free_port()
+        self.host, self.port = host, free_port(host)
         kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if starttls is not None:
             kwargs["tls_context"] = starttls
         if auth is not None:
             kwargs["authenticator"] = Authenticator(*auth)
             kwargs["auth_require_tls"] = True
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+        self.controller = Controller(self.handler, hostname=host, port=self.port,
                                      ssl_context=implicit_tls, **kwargs)
 
     def __enter__(self) -> SmtpServer:
@@ -134,9 +134,9 @@ def make_certificate(folder: Path) -> Certificate:
     return Certificate(str(cert), str(key))
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 

@@ -106,12 +106,12 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
         "has_message": bool(job.lead.get("message")),
         "practice_name": _practice(job.widget.settings),
         "received_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.lead["created_at"])),
-        "admin_url": admin_lead_url(app, job.lead["public_id"]),
+        "admin_url": admin_lead_url(app, job.lead["id"]),
         "widget_name": job.widget.name,
     }
 
 
-def admin_lead_url(app: Flask, lead_id: str) -> str:
+def admin_lead_url(app: Flask, lead_id: int) -> str:
     """Return the absolute link to the lead in the admin inbox."""
     base = str(app.config.get("RTR_PUBLIC_URL") or "http://localhost:5000").rstrip("/")
     return f"{base}{get_state(app).url_prefix}/admin/leads/{lead_id}"

@@ -21,6 +21,7 @@ from .smtp_config import SmtpSettings, effective_smtp, ensure_table
 log = logging.getLogger("widget.delivery.mailer")
 
 SMTP_TIMEOUT = 30.0
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
 ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -151,6 +152,9 @@ def _secure(smtp: smtplib.SMTP, settings: SmtpSettings, context: ssl.SSLContext)
 
 
 def _login(smtp: smtplib.SMTP, settings: SmtpSettings) -> None:
+    if settings.security == "none" and settings.host not in LOOPBACK:
+        raise SmtpRefusedError("retry", "refusing to send the SMTP password unencrypted: set "
+                                        "RTR_SMTP_SECURITY to starttls or ssl; nothing sent.")
     try:
         smtp.login(settings.username, settings.password)
     except smtplib.SMTPAuthenticationError as error:
