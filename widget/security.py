@@ -97,7 +97,6 @@ def public_csp(widget: Widget | None, nonce: str) -> str:
         "default-src 'none'",
         f"style-src 'self' 'nonce-{nonce}'",
         "script-src 'self'",
-        "img-src 'self' data:",
         "connect-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",
