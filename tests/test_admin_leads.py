@@ -5,21 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.stats import DayCount, axis_top, conversion, daily_series, describe, svg_chart
+from widget.lead_queries import LeadFilter, count_leads, get_lead, iter_leads, list_leads
 from widget.settings import default_settings
 from widget.store import Store, attempts, audit_log, daily_stats, deliveries, leads
 
-from .support.leads import DAY, add, age, count, csrf_token, set_deliveries, sign_in, submit
+from .support.leads import DAY, add, age, bare_store, count, csrf_token, set_deliveries, sign_in, submit
 
 
 @pytest.fixture
 def store(app: Flask) -> Store:
     return app.extensions["rtr"].store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A bare store on SQLite, then on a throwaway PostgreSQL cluster."""
+    url = (f"sqlite:///{tmp_path}/leads.sqlite3" if request.param == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    store = bare_store(request.param, url)
+    yield store
+    store.engine.dispose()
 
 
 @pytest.fixture
@@ -202,3 +215,28 @@ def test_svg_chart_is_plain_accessible_markup() -> None:
     assert "script" not in svg and "style" not in svg and " on" not in svg
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 30
     assert conversion(0, 0) == "–" and conversion(200, 3) == "1.5 %"
+
+
+def test_lead_queries_on_sqlite_and_postgresql(any_store: Store) -> None:
+    store = any_store
+    settings = default_settings("Q")
+    settings.update(notify_emails=["q@example.com"], webhook_url="https://crm.example.com/in")
+    widget = store.create_widget("Q", settings, widget_id="q")
+    day = dt.datetime(2026, 5, 1, tzinfo=dt.UTC).timestamp()
+    ids = [add(store, widget, name=f"P{n}", utm={"utm_source": "x"}) for n in range(3)]
+    for offset, lead_id in enumerate(ids):
+        age(store, lead_id, day + offset * DAY)
+    set_deliveries(store, ids[0], "delivered", day)
+    set_deliveries(store, ids[1], "dead", day, error="boom")
+    with store.reading() as conn:
+        assert count_leads(conn, LeadFilter()) == 3
+        assert [r["name"] for r in list_leads(conn, LeadFilter(), 2, 1)] == ["P1", "P0"]
+        assert [r["name"] for r in list_leads(conn, LeadFilter(status="failed"), 10)] == ["P1"]
+        assert [r["name"] for r in list_leads(conn, LeadFilter(status="delivered"), 10)] == ["P0"]
+        assert [r["name"] for r in list_leads(conn, LeadFilter(status="pending"), 10)] == ["P2"]
+        until = LeadFilter(widget_id="q", until=dt.date(2026, 5, 2))
+        assert [r["name"] for r in iter_leads(conn, until)] == ["P1", "P0"]
+        lead = get_lead(conn, ids[1])
+    assert [d["channel"] for d in lead["deliveries"]] == ["email", "webhook"]
+    assert [a["detail"] for d in lead["deliveries"] for a in d["attempt_log"]] == ["boom", "boom"]
+    assert lead["utm"] == {"utm_source": "x"}

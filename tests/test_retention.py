@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,12 +13,24 @@ from widget.retention import purge_expired, purge_task, retention_days
 from widget.settings import default_settings
 from widget.store import Store, attempts, deliveries, leads
 
-from .support.leads import DAY, add, count, set_deliveries
+from .support.leads import DAY, add, bare_store, count, set_deliveries
 
 
 @pytest.fixture
 def store(app: Flask) -> Store:
     return app.extensions["rtr"].store
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A bare store on SQLite, then on a throwaway PostgreSQL cluster."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/retention.sqlite3"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = bare_store(request.param, url)
+    yield store
+    store.engine.dispose()
 
 
 def _widget(store: Store, days: int | None, widget_id: str):
@@ -28,7 +41,8 @@ def _widget(store: Store, days: int | None, widget_id: str):
     return store.create_widget(settings["practice_name"], settings, widget_id=widget_id)
 
 
-def test_purge_deletes_exactly_the_expired_delivered_leads(store: Store) -> None:
+def test_purge_deletes_exactly_the_expired_delivered_leads(any_store: Store) -> None:
+    store = any_store
     now = time.time()
     short, default = _widget(store, 30, "short"), _widget(store, None, "default")
     expired = add(store, short, name="expired")
@@ -54,7 +68,8 @@ def test_purge_deletes_exactly_the_expired_delivered_leads(store: Store) -> None
     assert never and dead
 
 
-def test_a_lead_with_a_delivery_still_pending_is_kept(store: Store) -> None:
+def test_a_lead_with_a_delivery_still_pending_is_kept(any_store: Store) -> None:
+    store = any_store
     now = time.time()
     settings = default_settings("Both")
     settings.update(notify_emails=["intake@example.com"], webhook_url="https://crm.example.com/hook",
@@ -72,7 +87,8 @@ def test_a_lead_with_a_delivery_still_pending_is_kept(store: Store) -> None:
     assert count(store, leads, leads.c.id == lead_id) == 0
 
 
-def test_the_lead_own_delivered_mark_counts_too(store: Store) -> None:
+def test_the_lead_own_delivered_mark_counts_too(any_store: Store) -> None:
+    store = any_store
     widget = _widget(store, 10, "marked")
     lead_id = add(store, widget)
     with store.engine.begin() as conn:
