@@ -115,9 +115,11 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok && data.ok) return showThanks(data);
         if (data.token) form.querySelector('[name=token]').value = data.token;
-        showErrors(data.errors || {});
+        var errors = data.errors || {};
+        showErrors(errors);
+        // An expired token has no field of its own: its message (input kept, press again) leads.
         summary(response.status === 429 ? root.getAttribute('data-rate-limited')
-          : data.message || root.getAttribute('data-offline'));
+          : errors.token || data.message || root.getAttribute('data-offline'));
       });
     }, function () {
       summary(root.getAttribute('data-offline'));

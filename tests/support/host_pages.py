@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +21,14 @@ HOST_CSP = "default-src 'none'; script-src {w}; frame-src {w}; style-src 'self';
 WATCH_CSP = """
 window.__violations = [];
 document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective));
+"""
+
+
+# Records the loader's host events (name and detail) in order.
+EVENTS = """
+window.__events = [];
+['ready', 'open', 'close', 'submitted'].forEach(name =>
+  window.addEventListener('rtr:' + name, e => window.__events.push([name, JSON.stringify(e.detail)])));
 """
 
 
@@ -65,3 +74,23 @@ def fill_lead(frame: Any, name: str, email: str, consent: bool = True) -> None:
     frame.locator("input[name=email]").fill(email)
     if consent:
         frame.locator("input[name=consent]").check()
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 8.0) -> Any:
+    """Poll until check() is truthy (the browser settles asynchronously); fail naming what we waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, f"gave up waiting for {what}"
+            return result
+        time.sleep(0.05)
+
+
+def frame_of(page: Any, index: int = 0) -> Any:
+    """Return the widget's frame (cross-origin, so only Playwright can look inside)."""
+    page.wait_for_function(f"document.querySelectorAll('iframe').length > {index}")
+    handle = page.query_selector_all("iframe")[index]
+    frame = wait_until(handle.content_frame, "the iframe's document")
+    frame.wait_for_selector(".rtr-card")
+    return frame

@@ -1,0 +1,202 @@
+"""The loader on a real host page: a practice's site on 127.0.0.1 embeds the widget from localhost."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from widget.i18n import strings_for
+
+from .support.host_pages import (
+    EVENTS,
+    browser_page,
+    fill_lead,
+    frame_of,
+    host_page,
+    host_site,
+    stored_leads,
+    wait_until,
+)
+from .support.servers import ServerThread
+
+pytestmark = pytest.mark.browser
+
+FIRST_HEIGHT = """
+new MutationObserver((changes, observer) => {
+  const iframe = document.querySelector('iframe');
+  if (iframe) { window.__firstHeight = iframe.style.height; observer.disconnect(); }
+}).observe(document, {childList: true, subtree: true});
+"""
+INLINE = "<script async src='{w}/embed.js' data-widget='demo'></script><p id='after'>Read on.</p>"
+
+
+def height_gap(page: Any, frame: Any, index: int = 0) -> float:
+    """Return how far the iframe's height is from its content's height, in CSS pixels."""
+    outer = page.evaluate(f"document.querySelectorAll('iframe')[{index}].getBoundingClientRect().height")
+    inner = frame.evaluate("document.getElementById('rtr-root').getBoundingClientRect().height")
+    return abs(outer - inner)
+
+
+def test_inline_mode_submits_and_stores_the_lead(app: Flask, live_server: ServerThread, browser: Any) -> None:
+    widget = live_server.url("localhost")
+    with host_site({"/blog/trust": host_page(widget, INLINE)}) as site, browser_page(browser) as page:
+        page.add_init_script(EVENTS)
+        page.goto(site + "/blog/trust?utm_source=newsletter&utm_campaign=spring&ref=x")
+        frame = frame_of(page)
+        assert frame.url.startswith(widget + "/w/demo/frame?")
+        fill_lead(frame, "Maya Rivera", "maya@example.org")
+        frame.locator(".rtr-submit").click()
+        frame.wait_for_selector("#rtr-thanks")
+        page.wait_for_function("window.__events.some(e => e[0] === 'submitted')")
+        events = page.evaluate("window.__events")
+        assert page.evaluate("window.__violations") == []
+        assert page.context.cookies() == []
+
+    [lead] = stored_leads(app)
+    assert (lead.widget_id, lead.name, lead.email) == ("demo", "Maya Rivera", "maya@example.org")
+    assert lead.page_url == site + "/blog/trust"
+    assert lead.utm == {"utm_source": "newsletter", "utm_campaign": "spring"}
+    assert [name for name, _ in events] == ["ready", "submitted"]
+    assert all("maya" not in detail.lower() for _, detail in events), "events must carry no personal data"
+
+
+def test_validation_error_keeps_input_and_height_follows(app: Flask, live_server: ServerThread,
+                                                         browser: Any) -> None:
+    widget = live_server.url("localhost")
+    with host_site({"/post": host_page(widget, INLINE)}) as site, browser_page(browser) as page:
+        page.add_init_script(FIRST_HEIGHT)
+        page.goto(site + "/post")
+        frame = frame_of(page)
+        wait_until(lambda: height_gap(page, frame) <= 2, "the iframe to take its content's height")
+        loaded = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+        reserved = float(page.evaluate("window.__firstHeight").removesuffix("px"))
+        print(f"\nreserved {reserved:.0f}px, loaded card {loaded:.0f}px (1280px window): page shifts "
+              f"{loaded - reserved:+.0f}px")
+        assert abs(loaded - reserved) < 100, "the reserved height should be close to the demo card's"
+
+        frame.locator("input[name=name]").fill("Sam")
+        frame.locator("input[name=email]").fill("not an address")
+        frame.locator(".rtr-submit").click()
+        frame.wait_for_selector("#email-error:not([hidden])")
+        assert frame.locator("input[name=name]").input_value() == "Sam"
+        assert frame.locator("input[name=email]").input_value() == "not an address"
+        wait_until(lambda: height_gap(page, frame) <= 2, "the iframe to follow the taller form")
+        grown = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+        assert grown > loaded, "the error messages should have made the card taller"
+
+        frame.locator("input[name=email]").fill("sam@example.org")
+        frame.locator("input[name=consent]").check()
+        frame.locator(".rtr-submit").click()
+        frame.wait_for_selector("#rtr-thanks")
+        wait_until(lambda: height_gap(page, frame) <= 2, "the iframe to shrink to the thank-you view")
+    assert [lead.name for lead in stored_leads(app)] == ["Sam"]
+
+
+def test_host_page_scripts_cannot_read_the_form(live_server: ServerThread, browser: Any) -> None:
+    widget = live_server.url("localhost")
+    with host_site({"/post": host_page(widget, INLINE)}) as site, browser_page(browser) as page:
+        page.goto(site + "/post")
+        frame = frame_of(page)
+        frame.locator("input[name=name]").fill("Private Person")
+        outcome = page.evaluate("""() => {
+          const iframe = document.querySelector('iframe');
+          let error = 'none';
+          try { iframe.contentWindow.document.querySelector('input').value; } catch (e) { error = e.name; }
+          return {error, contentDocument: iframe.contentDocument === null,
+                  leaked: document.documentElement.outerHTML.includes('Private Person')};
+        }""")
+    assert outcome == {"error": "SecurityError", "contentDocument": True, "leaked": False}
+
+
+def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: ServerThread, browser: Any) -> None:
+    store = app.extensions["rtr"].store
+    demo = store.get_widget("demo")
+    settings = dict(demo.settings, practice_name="Second Practice", heading="Second card")
+    store.create_widget("Second Practice", settings, widget_id="second")
+    widget = live_server.url("localhost")
+    body = ("<div id='one'></div><div id='two'></div>"
+            "<script async src='{w}/embed.js' data-widget='demo' data-target='#one'></script>"
+            "<script async src='{w}/embed.js' data-widget='second' data-target='#two'></script>")
+    with host_site({"/two": host_page(widget, body)}) as site, browser_page(browser) as page:
+        page.goto(site + "/two")
+        page.wait_for_function("document.querySelectorAll('#one iframe, #two iframe').length === 2")
+        one = page.frame_locator("#one iframe")
+        two = page.frame_locator("#two iframe")
+        assert two.locator("h1").inner_text() == "Second card"
+        fill_lead(two, "Ana Second", "ana@example.org")
+        fill_lead(one, "Bo First", "bo@example.org")
+        two.locator(".rtr-submit").click()
+        two.locator("#rtr-thanks").wait_for()
+        assert one.locator("input[name=name]").input_value() == "Bo First"
+        assert one.locator("#rtr-thanks").count() == 0
+        one.locator(".rtr-submit").click()
+        one.locator("#rtr-thanks").wait_for()
+        assert page.context.cookies() == []
+    assert sorted((lead.widget_id, lead.name) for lead in stored_leads(app)) == [
+        ("demo", "Bo First"), ("second", "Ana Second")]
+
+
+def test_queue_stub_calls_made_before_the_loader_are_replayed(live_server: ServerThread,
+                                                               browser: Any) -> None:
+    widget = live_server.url("localhost")
+    stub = ("window.ReadyToRebuild=window.ReadyToRebuild||{q:[]};['open','close','mount','destroy']"
+            ".forEach(function(m){ReadyToRebuild[m]=ReadyToRebuild[m]||function(){ReadyToRebuild.q.push([m,arguments])}});"
+            "ReadyToRebuild.mount(document.getElementById('slot'),{widget:'demo',mode:'inline',id:'api'});")
+    digest = base64.b64encode(hashlib.sha256(stub.encode()).digest()).decode()
+    page_html = host_page(widget, f"<div id='slot'></div><script>{stub}</script>"
+                                  "<script async src='{w}/embed.js'></script>")
+    page_html = page_html.replace("script-src ", f"script-src 'sha256-{digest}' ")
+    with host_site({"/stub": page_html}) as site, browser_page(browser) as page:
+        page.goto(site + "/stub")
+        frame = frame_of(page)
+        assert "instance=api" in frame.url
+        assert page.evaluate("ReadyToRebuild.loaded") == 1
+        page.evaluate("ReadyToRebuild.destroy('api')")
+        assert page.evaluate("document.querySelectorAll('iframe').length") == 0
+        assert page.evaluate("window.__violations") == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["fetch", "no-js"])
+def test_expired_token_rerenders_with_everything_kept(make_app: Callable[..., Flask], browser: Any,
+                                                      javascript: bool) -> None:
+    app = make_app(RTR_FORM_MAX_AGE=1)
+    app.test_cli_runner().invoke(args=["rtr", "demo"])
+    with ServerThread(app) as server, browser_page(browser, java_script_enabled=javascript) as page:
+        page.goto(server.url("localhost") + "/w/demo")
+        typed = {"name": "Lee Park", "email": "lee@example.org", "phone": "555 0100",
+                 "message": "Evenings are best."}
+        for name, value in typed.items():
+            page.locator(f"[name={name}]").fill(value)
+        page.locator("input[name=consent]").check()
+        time.sleep(1.6)  # let the form's token pass RTR_FORM_MAX_AGE
+        page.locator(".rtr-submit").click()
+        page.wait_for_selector("#rtr-summary:not([hidden])")
+        assert page.locator("#rtr-summary").inner_text() == strings_for("en")["expired"]
+        for name, value in typed.items():
+            assert page.locator(f"[name={name}]").input_value() == value
+        assert page.locator("input[name=consent]").is_checked()
+        assert stored_leads(app) == []
+        page.locator(".rtr-submit").click()
+        page.wait_for_selector("#rtr-thanks")
+    [lead] = stored_leads(app)
+    assert (lead.name, lead.phone, lead.message) == ("Lee Park", "555 0100", "Evenings are best.")
+
+
+def test_without_javascript_the_hosted_page_posts_and_thanks(app: Flask, live_server: ServerThread,
+                                                             browser: Any) -> None:
+    with browser_page(browser, java_script_enabled=False) as page:
+        page.goto(live_server.url("localhost") + "/w/demo")
+        fill_lead(page, "Noor", "noor@example.org")
+        with page.expect_navigation():
+            page.locator(".rtr-submit").click()
+        assert page.url.endswith("/w/demo/leads")
+        assert page.locator("#rtr-thanks").is_visible()
+        assert page.locator(".rtr-crisis").is_visible()
+        assert page.context.cookies() == []
+    assert [lead.name for lead in stored_leads(app)] == ["Noor"]
