@@ -70,10 +70,11 @@ def build_lead_message(app: Flask, job: Job, recipients: list[str]) -> EmailMess
     settings = job.widget.settings
     subject = "New consultation request — " + _practice(settings)
     message = _message(app, recipients, subject, job.delivery["message_id"], job.lead["created_at"])
+    context = lead_context(app, job)
     reply_to = _safe_address(job.lead["email"], job.lead["name"])
-    if reply_to is not None:
+    if reply_to is not None and context["level"] != "alert":  # alert: no personal data, headers included
         message["Reply-To"] = reply_to
-    _bodies(message, "lead", lead_context(app, job))
+    _bodies(message, "lead", context)
     return message
 
 
