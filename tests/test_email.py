@@ -316,3 +316,19 @@ def test_a_submitted_lead_becomes_an_eml_file_in_the_demo(app: Flask) -> None:
     assert message["To"] == "intake@example.com" and message["Reply-To"].addresses[0].addr_spec == "maya@example.org"
     assert "maya@example.org" in text, "the demo uses the default contact level"
     assert SECRET not in text and SECRET not in html
+
+
+def test_a_broken_host_template_costs_a_retry_not_the_lead(tmp_path: Path) -> None:
+    folder = tmp_path / "templates" / "rtr" / "email"
+    folder.mkdir(parents=True)
+    (folder / "lead.html").write_text("{% if %}")
+    host = Flask("host", template_folder=str(tmp_path / "templates"), instance_path=str(tmp_path / "instance"))
+    host.config.update(TESTING=True, RTR_WORKER="off", RTR_SECRET_KEY="k",
+                       RTR_DATABASE_URL=f"sqlite:///{tmp_path}/host.sqlite3")
+    ReadyToRebuild(host)
+    job = store_lead(host)["email"]
+    with host.app_context():
+        outcome = channel.send_lead(job)
+    get_state(host).store.engine.dispose()
+    assert outcome.status == "retry" and "TemplateSyntaxError" in outcome.detail
+    assert SECRET not in outcome.detail

@@ -56,8 +56,8 @@ def send_test(widget: Widget) -> Outcome:
 
 def _send(job: Job, build: Any) -> Outcome:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    recipients = _targets(job.delivery["target"])
     try:
+        recipients = _targets(job.delivery["target"])
         message = build(app, job, recipients)
     except Exception as error:  # a broken host template must not lose the lead: keep retrying
         log.exception("Could not build the %s email for delivery %s", job.delivery["channel"], job.delivery["id"])

@@ -73,10 +73,10 @@ def outbox_dir(app: Flask) -> str:
 
 def deliver(app: Flask, message: EmailMessage, recipients: list[str]) -> Outcome:
     """Send message to recipients through the effective SMTP settings; never raise."""
-    settings = effective_smtp(app)
-    if not settings.configured:
-        return write_eml(app, message)
     try:
+        settings = effective_smtp(app)
+        if not settings.configured:
+            return write_eml(app, message)
         return send_smtp(settings, message, recipients)
     except SmtpRefusedError as failure:
         return failure.outcome
