@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,6 +22,8 @@ from widget.settings import default_settings
 from widget.store import NewLead, Store, Widget, attempts, deliveries, leads
 
 from .receiver import Received
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def webhook_widget(store: Store, url: str, **settings: Any) -> Widget:
@@ -89,3 +95,28 @@ def fresh_postgres_database(cluster_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def worker_process(database_url: str, instance: str, **config: Any) -> subprocess.Popen[bytes]:
+    """Start ``flask rtr worker`` as its own process against the database; its log is worker.log."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RTR_", "FLASK_"))}
+    env.update({
+        "FLASK_APP": "widget", "RTR_DATABASE_URL": database_url, "RTR_INSTANCE_PATH": instance,
+        "RTR_SECRET_KEY": "worker-test-secret", "RTR_WEBHOOK_ALLOW_PRIVATE": "true", "PYTHONUNBUFFERED": "1",
+    })
+    env.update({key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()})
+    log_path = os.path.join(instance, "worker.log")
+    with open(log_path, "ab") as log:
+        start = log.tell()
+        process = subprocess.Popen([os.path.join(sys.prefix, "bin", "flask"), "rtr", "worker"], env=env,
+                                   stdout=log, stderr=log, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        with open(log_path, "rb") as log:
+            log.seek(start)
+            if b"started with" in log.read():
+                return process
+        time.sleep(0.05)
+    process.kill()
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        raise AssertionError(f"the worker did not start:\n{log.read()}")

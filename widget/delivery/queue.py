@@ -76,8 +76,9 @@ def record(store: Store, delivery: dict[str, Any], outcome: Outcome, schedule: l
            worker_id: str, duration_ms: int = 0, now: float | None = None) -> str:
     """Store one attempt's outcome and return the delivery's new status.
 
-    Returns ``"stale"`` when another worker took the delivery over after this one's lease ended
-    (the attempt is still logged; the other worker's result decides the status).
+    Returns ``"parked"`` for a 410 when the endpoint was disabled already, and ``"stale"`` when
+    another worker took the delivery over after this one's lease ended (the attempt is still
+    logged; the other worker's result decides the status).
     """
     now = time.time() if now is None else now
     made = int(delivery["attempts"]) + 1
@@ -98,8 +99,8 @@ def record(store: Store, delivery: dict[str, Any], outcome: Outcome, schedule: l
             return "stale"
         if status == "delivered":
             _mark_lead_delivered(conn, delivery["lead_id"], now)
-        elif status == "disabled":
-            _disable_webhook(conn, delivery["widget_id"], now)
+        elif status == "disabled" and not _disable_webhook(conn, delivery["widget_id"], now):
+            return "parked"
     return status
 
 
@@ -122,15 +123,22 @@ def _mark_lead_delivered(conn: Any, lead_id: int, now: float) -> None:
     )
 
 
-def _disable_webhook(conn: Any, widget_id: str, now: float) -> None:
-    """Stop the widget's endpoint: mark it disabled and park its other pending webhook deliveries."""
-    conn.execute(update(widgets).where(widgets.c.id == widget_id).values(webhook_disabled_at=now))
+def _disable_webhook(conn: Any, widget_id: str, now: float) -> bool:
+    """Stop the widget's endpoint and park its other pending webhook deliveries.
+
+    Returns False when the endpoint was disabled already (by a 410 to a concurrent send).
+    """
+    newly = conn.execute(
+        update(widgets).where(widgets.c.id == widget_id, widgets.c.webhook_disabled_at.is_(None))
+        .values(webhook_disabled_at=now)
+    ).rowcount
     conn.execute(
         update(deliveries)
         .where(deliveries.c.widget_id == widget_id, deliveries.c.channel == "webhook",
                deliveries.c.status == "pending", deliveries.c.lease_until.is_(None))
         .values(status="disabled", last_error="The endpoint answered 410 Gone; the webhook is disabled.")
     )
+    return bool(newly)
 
 
 def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> int:

@@ -170,10 +170,10 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
     if status == "delivered":
         signals.lead_delivered.send(app, lead_id=lead_id, widget_id=widget_id, channel=channel)
         return
-    final = status in ("dead", "disabled")
+    final = status in ("dead", "disabled", "parked")
     signals.delivery_failed.send(app, lead_id=lead_id, widget_id=widget_id, channel=channel,
                                  error=outcome.detail, dead=final)
-    if final:
+    if status in ("dead", "disabled"):
         from .alerts import send_alert
 
         subject, body = alert_text(app, job, outcome, status)
