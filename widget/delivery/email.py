@@ -42,15 +42,19 @@ def send_confirmation(job: Job) -> Outcome:
 
 def send_test(widget: Widget) -> Outcome:
     """Send a test email to the widget's notify addresses now and return how it went."""
-    recipients = list(widget.settings.get("notify_emails") or [])
+    recipients = _targets(widget.settings.get("notify_emails") or [])
     if not recipients:
         return Outcome("dead", "This widget has no notification email addresses yet.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    message = _message(app, recipients, "Test email — " + _practice(widget.settings),
-                       make_msgid("test", domain="ready-to-rebuild"), time.time())
-    context = {"practice_name": _practice(widget.settings), "widget": widget,
-               "smtp": effective_smtp(app).public()}
-    _bodies(message, "test", context)
+    try:
+        message = _message(app, recipients, "Test email — " + _practice(widget.settings),
+                           make_msgid("test", domain="ready-to-rebuild"), time.time())
+        context = {"practice_name": _practice(widget.settings), "widget": widget,
+                   "smtp": effective_smtp(app).public()}
+        _bodies(message, "test", context)
+    except Exception as error:  # show the admin what went wrong instead of an error page
+        log.exception("Could not build the test email for widget %s", widget.id)
+        return Outcome("dead", f"could not build the test email ({type(error).__name__}); see the server log")
     return mailer.deliver(app, message, recipients)
 
 
