@@ -101,6 +101,7 @@ deliveries = Table(
     Column("created_at", Float, nullable=False),
     Column("delivered_at", Float),
     Index("ix_rtr_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_rtr_deliveries_lead", "lead_id"),
 )
 
 attempts = Table(
@@ -111,6 +112,7 @@ attempts = Table(
     Column("outcome", String(20), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Column("duration_ms", Integer, nullable=False, default=0),
+    Index("ix_rtr_attempts_delivery", "delivery_id"),
 )
 
 used_tokens = Table(
