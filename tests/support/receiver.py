@@ -56,6 +56,9 @@ class Receiver:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.held = threading.Event()
+        self._hold_next = False
+        self._unhold = threading.Event()
 
     # Life cycle ------------------------------------------------------------------------------
 
@@ -72,12 +75,22 @@ class Receiver:
     def stop(self) -> None:
         """Stop listening: connections are refused until ``start`` again."""
         self._release.set()
+        self._unhold.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
         if self._thread is not None:
             self._thread.join(5)
+
+    def hold_next(self) -> None:
+        """Make the next request wait, unanswered, until ``release``; ``held`` is set once it arrives."""
+        self.held.clear()
+        self._unhold.clear()
+        self._hold_next = True
+
+    def release(self) -> None:
+        self._unhold.set()
 
     def __enter__(self) -> Receiver:
         return self.start()
@@ -126,6 +139,11 @@ class Receiver:
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         mode = self.mode
+        with self._lock:
+            hold, self._hold_next = self._hold_next, False
+        if hold:
+            self.held.set()
+            self._unhold.wait(30)
         if mode == "hang":
             self._release.wait(self.hang_seconds)
         status, headers = {
