@@ -80,6 +80,9 @@ def test_constructor_argument_beats_app_config(tmp_path: Path) -> None:
     ReadyToRebuild(host, url_prefix="/consult")
     client = host.test_client()
     assert client.get("/consult/embed.js").status_code == 200
+    host.test_cli_runner().invoke(args=["rtr", "demo"])
+    frame = client.get("/consult/w/demo/frame")
+    assert frame.status_code == 200 and 'action="/consult/w/demo/leads"' in frame.get_data(as_text=True)
     assert client.get("/from-config/embed.js").status_code == 404
 
 

@@ -31,7 +31,8 @@ from .security import issue_form_token, secure_public_response, submission_origi
 from .settings import consent_version, normalise_origin
 from .store import ReplayError, Widget
 
-blueprint = Blueprint("rtr", __name__)
+# The template folder makes rtr/… templates findable in host apps too; theirs still win.
+blueprint = Blueprint("rtr", __name__, template_folder=resource_dir("templates"))
 WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MODES = ("inline", "button", "popup", "page")
 DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}

@@ -12,9 +12,9 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.policy import Policy
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-from ..extension import RTRState, resource_dir
+from ..extension import RTRState
 from .base import Outcome
 from .smtp_config import SmtpSettings, effective_smtp, ensure_table
 
@@ -28,9 +28,6 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 #: Makes ``rtr/email/*`` loadable in host apps too; the host's own templates folder still wins.
-templates = Blueprint("rtr_email", __name__, template_folder=resource_dir("templates"))
-
-
 class SmtpRefusedError(Exception):
     """The server said no, or could not be reached; ``outcome`` says whether to try again."""
 
@@ -58,7 +55,6 @@ def ascii_domain(address: str) -> str:
 def register(app: Flask, state: RTRState) -> None:
     """Create the settings table and say at start-up where emails go when no SMTP server is set."""
     ensure_table(state.store)
-    app.register_blueprint(templates)
     if not effective_smtp(app).configured:
         app.logger.warning(
             "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",
