@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from ..config import SMTP_SECURITY_CHOICES
 from ..delivery import email as email_channel
@@ -31,7 +32,8 @@ SECURITY_NAMES = {"": "Use the server's setting", "none": "None (port 25, local 
 class SmtpForm(FlaskForm):
     host = StringField("SMTP server", description="For example smtp.example.com. Empty: use the server's setting.")
     port = StringField("Port", render_kw={"inputmode": "numeric"}, description="Empty or 0: the usual one.")
-    security = SelectField("Encryption", choices=[(k, SECURITY_NAMES[k]) for k in ("", *SMTP_SECURITY_CHOICES)])
+    security = SelectField("Encryption",
+                           choices=[SelectChoice(k, SECURITY_NAMES[k]) for k in ("", *SMTP_SECURITY_CHOICES)])
     username = StringField("Username", render_kw={"autocomplete": "off"})
     password = PasswordField("Password", render_kw={"autocomplete": "new-password"},
                              description="Never shown again. Leave empty to keep the saved one.")

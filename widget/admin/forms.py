@@ -51,3 +51,9 @@ class ActionForm(FlaskForm):
 class NewWidgetForm(FlaskForm):
     name = StringField("Practice name", [InputRequired("Enter the practice's name."), Length(1, 120)],
                        description="Shown at the top of the card. You can change everything later.")
+
+
+def csrf_failed(form: FlaskForm) -> bool:
+    """Return whether the form's CSRF token was missing or wrong (False when CSRF is off)."""
+    field = getattr(form, "csrf_token", None)
+    return bool(field is not None and field.errors)

@@ -13,6 +13,7 @@ from ..settings import HEX_COLOUR
 from ..store import Widget
 from . import blueprint
 from .auth import login_required
+from .forms import csrf_failed
 from .settings_form import check, submitted_form
 from .widgets import load_widget
 
@@ -80,7 +81,7 @@ def preview(widget_id: str) -> Response:
     widget = load_widget(widget_id)
     if request.method == "POST":
         form = submitted_form()
-        if not form.validate() and form.csrf_token.errors:
+        if not form.validate() and csrf_failed(form):
             abort(400, description="This page expired; reload it to see the preview again.")
         clean, _ok = check(form)
         widget = dataclasses.replace(widget, settings=clean)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 
 from ..settings import DETAIL_LEVELS, LANGUAGES, OPTIONAL_FIELDS, WEBHOOK_FORMATS, validate_settings
@@ -88,15 +89,16 @@ class SettingsForm(FlaskForm):
     thank_you_heading = StringField("Thank-you heading")
     thank_you_text = TextAreaField("Thank-you text ({response_time} is replaced)")
     theme = FormField(ThemeForm)
-    language = SelectField("Language of the form", choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
+    language = SelectField("Language of the form", choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
     allowed_origins = TextAreaField("Websites that may show the form, one per line")
     fields = FormField(FieldsForm)
     notify_emails = TextAreaField("Email new requests to, one address per line")
-    detail_level = SelectField("What the email contains", choices=[(c, DETAIL_NAMES[c]) for c in DETAIL_LEVELS])
+    detail_level = SelectField("What the email contains",
+                               choices=[SelectChoice(c, DETAIL_NAMES[c]) for c in DETAIL_LEVELS])
     alert_email = StringField("Alert address for delivery problems", render_kw={"inputmode": "email"})
     confirmation_email = BooleanField("Email the person a short confirmation (no details of what they wrote)")
     webhook_url = StringField("Webhook address (CRM or automation)", render_kw={"inputmode": "url"})
-    webhook_format = SelectField("Webhook format", choices=[(c, FORMAT_NAMES[c]) for c in WEBHOOK_FORMATS])
+    webhook_format = SelectField("Webhook format", choices=[SelectChoice(c, FORMAT_NAMES[c]) for c in WEBHOOK_FORMATS])
     hubspot_portal_id = StringField("HubSpot portal id")
     hubspot_form_guid = StringField("HubSpot form GUID")
     retention_days = StringField("Delete requests this many days after delivery (1 to 3650)",

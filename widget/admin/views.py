@@ -14,7 +14,7 @@ from ..extension import get_state
 from . import blueprint, first_run
 from .audit import record
 from .auth import current_admin, log_in, log_out, login_required
-from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm
+from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm, csrf_failed
 from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
 from .throttle import count_failure, login_blocked
 
@@ -75,6 +75,9 @@ def admin_nav() -> list[tuple[str, str, bool]]:
     views = current_app.view_functions
     return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label in NAV
             if endpoint in views]
+
+
+blueprint.add_app_template_global(csrf_failed, "rtr_csrf_failed")
 
 
 @blueprint.context_processor

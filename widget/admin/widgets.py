@@ -14,7 +14,7 @@ from ..store import Widget, daily_stats, deliveries, leads, widgets
 from . import blueprint
 from .audit import changed_paths, record
 from .auth import current_admin, login_required
-from .forms import ActionForm, NewWidgetForm
+from .forms import ActionForm, NewWidgetForm, csrf_failed
 from .settings_form import SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
 
@@ -78,7 +78,7 @@ def edit_widget(widget_id: str) -> Any:
     form = submitted_form()
     form.validate()
     clean, ok = check(form)
-    if form.csrf_token.errors or not ok:
+    if csrf_failed(form) or not ok:
         return render_edit(widget, form, status=400)
     store = get_state().store
     name = (form.name.data or "").strip()

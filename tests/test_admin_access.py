@@ -1,0 +1,289 @@
+"""Admin access: first-run setup, create-admin, password hashing, login throttling, sessions, headers, CSRF."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from widget.admin.auth import SESSION_KEY
+from widget.admin.first_run import TOKEN_FILE, setup_token
+from widget.admin.passwords import HASH_METHOD, check_password, create_admin, get_password_hash, hash_password
+from widget.extension import get_state
+
+PASSWORD = "a calm long passphrase"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+PUBLIC_ENDPOINTS = {"rtr_admin.login", "rtr_admin.setup", "rtr_admin.static"}
+
+
+def csrf(client: FlaskClient, url: str) -> str:
+    match = CSRF_RE.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, username: str = "ann") -> None:
+    """Put an admin session on the client (the login form itself is tested separately)."""
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"user": username, "seen": time.time()}
+
+
+def login(client: FlaskClient, username: str, password: str, **kwargs: Any) -> Any:
+    return client.post("/admin/login", data={"username": username, "password": password}, **kwargs)
+
+
+# Every admin route needs a login -------------------------------------------------------------
+
+def test_every_admin_endpoint_refuses_anonymous_requests(app: Flask) -> None:
+    client = app.test_client()
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("rtr_admin.") or rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        values = {name: ("demo" if "widget" in name else "1") for name in rule.arguments}
+        path = rule.build(values)[1]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code in (302, 401, 403), (rule.endpoint, method, response.status_code)
+            if response.status_code == 302:
+                assert response.location.startswith("/admin/login"), (rule.endpoint, response.location)
+            checked.append(f"{method} {rule.endpoint}")
+    expected = {"rtr_admin.widgets", "rtr_admin.new_widget", "rtr_admin.edit_widget", "rtr_admin.preview",
+                "rtr_admin.smtp", "rtr_admin.audit", "rtr_admin.password", "rtr_admin.logout"}
+    assert expected <= {entry.split(" ")[1] for entry in checked}
+    print(f"\n{len(checked)} admin endpoint/method pairs refuse anonymous requests")
+
+
+def test_login_redirect_keeps_where_you_were_going_but_never_off_site(app: Flask) -> None:
+    client = app.test_client()
+    assert client.get("/admin/audit").location == "/admin/login?next=/admin/audit"
+    with app.app_context():
+        create_admin(get_state(app).store, "ann", PASSWORD)
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert login(client, "ann", PASSWORD, query_string={"next": "//evil.example/x"}).location == "/admin/"
+    client.post("/admin/logout")
+    response = client.post("/admin/login?next=/admin/audit",
+                           data={"username": "ANN", "password": PASSWORD, "next": "/admin/audit"})
+    assert response.location == "/admin/audit"
+
+
+# First run -----------------------------------------------------------------------------------
+
+def test_first_run_token_is_printed_in_the_log_and_creates_the_first_admin(
+        make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        app = make_app(RTR_PUBLIC_URL="https://widgets.example.org")
+    token = setup_token(app)
+    assert f"https://widgets.example.org/admin/setup?token={token}" in caplog.text
+    client = app.test_client()
+    assert client.get("/admin/setup").status_code == 403
+    assert client.get("/admin/setup?token=wrong").status_code == 403
+    page = client.get(f"/admin/setup?token={token}")
+    assert page.status_code == 200
+    form = {"csrf_token": CSRF_RE.search(page.get_data(as_text=True)).group(1), "token": token,
+            "username": "Ann", "password": PASSWORD, "confirm": PASSWORD}
+    assert client.post("/admin/setup", data={**form, "confirm": "something else"}).status_code == 400
+    assert client.post("/admin/setup", data={**form, "token": "guess"}).status_code == 403
+    response = client.post("/admin/setup", data=form)
+    assert response.status_code == 302 and response.location == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert (app.instance_path + "/" + TOKEN_FILE) not in [str(p) for p in __import__("pathlib").Path(
+        app.instance_path).iterdir()]
+    # One time only: the same link now leads to the login page and creates nobody.
+    other = app.test_client()
+    assert other.get(f"/admin/setup?token={token}").location == "/admin/login"
+    assert other.post("/admin/setup", data=form).location == "/admin/login"
+
+
+def test_setup_refuses_a_post_without_its_csrf_token(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    token = setup_token(app)
+    response = app.test_client().post("/admin/setup", data={"token": token, "username": "ann",
+                                                            "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+    with app.app_context():
+        assert get_password_hash(get_state(app).store, "ann") is None
+
+
+def test_create_admin_reads_the_password_from_stdin(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["rtr", "create-admin", "Bob", "--password-stdin"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Created the admin 'bob'" in result.output
+    with app.app_context():
+        stored = get_password_hash(get_state(app).store, "bob")
+    assert stored and stored.startswith("scrypt:131072:8:1$") and PASSWORD not in stored
+    again = runner.invoke(args=["rtr", "create-admin", "bob", "--password-stdin"], input=PASSWORD + "\n")
+    assert again.exit_code == 2 and "already an admin called bob" in again.output
+    short = runner.invoke(args=["rtr", "create-admin", "carol", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+
+
+# Passwords -----------------------------------------------------------------------------------
+
+def test_passwords_are_hashed_with_scrypt_at_n_2_17() -> None:
+    method, salt, digest = hash_password(PASSWORD).split("$")
+    name, n, r, p = method.split(":")
+    assert (name, int(n), int(r), int(p)) == ("scrypt", 2 ** 17, 8, 1)
+    assert method == HASH_METHOD
+    assert len(salt) >= 16 and len(digest) == 128
+    stored = f"{method}${salt}${digest}"
+    assert check_password(stored, PASSWORD)
+    assert not check_password(stored, PASSWORD + "!")
+    assert not check_password(None, PASSWORD)
+
+
+# Login, throttling, sessions -----------------------------------------------------------------
+
+@pytest.fixture
+def admin_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
+    def build(**config: Any) -> Flask:
+        app = make_app(WTF_CSRF_ENABLED=False, **config)
+        with app.app_context():
+            create_admin(get_state(app).store, "ann", PASSWORD)
+        return app
+
+    return build
+
+
+def test_login_with_the_right_password_and_not_the_wrong_one(admin_app: Callable[..., Flask]) -> None:
+    client = admin_app().test_client()
+    wrong = login(client, "ann", "not the password")
+    assert wrong.status_code == 401
+    assert "don&#39;t match" in wrong.get_data(as_text=True)
+    assert login(client, "nobody", PASSWORD).status_code == 401
+    assert client.get("/admin/").status_code == 302
+    assert login(client, " Ann ", PASSWORD).status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_failed_logins_are_throttled_per_account(admin_app: Callable[..., Flask]) -> None:
+    client = admin_app(RTR_ADMIN_ACCOUNT_LIMIT="3 per minute", RTR_ADMIN_LOGIN_LIMIT="100 per minute").test_client()
+    statuses = [login(client, "ann", f"guess {n}", environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
+                for n in range(3)]
+    assert statuses == [401, 401, 401]
+    blocked = login(client, "ann", PASSWORD, environ_base={"REMOTE_ADDR": "10.0.0.99"})
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"]
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302
+
+
+def test_failed_logins_are_throttled_per_ip_address(admin_app: Callable[..., Flask]) -> None:
+    client = admin_app(RTR_ADMIN_LOGIN_LIMIT="3 per minute", RTR_ADMIN_ACCOUNT_LIMIT="100 per minute").test_client()
+    here = {"REMOTE_ADDR": "10.1.1.1"}
+    assert [login(client, f"user{n}", "guess", environ_base=here).status_code for n in range(3)] == [401] * 3
+    assert login(client, "ann", PASSWORD, environ_base=here).status_code == 429
+    assert login(client, "ann", PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.2"}).status_code == 302
+
+
+def test_session_cookie_is_httponly_lax_and_secure_under_https(admin_app: Callable[..., Flask]) -> None:
+    app = admin_app()
+    plain = login(app.test_client(), "ann", PASSWORD).headers["Set-Cookie"]
+    assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
+    secure = login(app.test_client(), "ann", PASSWORD, base_url="https://localhost").headers["Set-Cookie"]
+    assert "HttpOnly" in secure and "SameSite=Lax" in secure and "Secure" in secure
+
+
+def test_idle_sessions_end(admin_app: Callable[..., Flask]) -> None:
+    app = admin_app(RTR_ADMIN_IDLE_SECONDS=600)
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = {"user": "ann", "seen": time.time() - 590}
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        assert session[SESSION_KEY]["seen"] > time.time() - 5
+        session[SESSION_KEY] = {"user": "ann", "seen": time.time() - 601}
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.location.startswith("/admin/login")
+    with client.session_transaction() as session:
+        assert SESSION_KEY not in session
+
+
+def test_logout_needs_the_csrf_token_then_ends_the_session(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    client = app.test_client()
+    sign_in(client)
+    assert client.post("/admin/logout").location == "/admin/"
+    assert client.get("/admin/").status_code == 200
+    assert client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")}).location == "/admin/login"
+    assert client.get("/admin/").status_code == 302
+
+
+def test_change_password(admin_app: Callable[..., Flask]) -> None:
+    app = admin_app()
+    client = app.test_client()
+    login(client, "ann", PASSWORD)
+    new = "another calm passphrase"
+    wrong = client.post("/admin/password", data={"current": "nope", "password": new, "confirm": new})
+    assert wrong.status_code == 400 and "current password" in wrong.get_data(as_text=True)
+    short = client.post("/admin/password", data={"current": PASSWORD, "password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "10 to 200 characters" in short.get_data(as_text=True)
+    changed = client.post("/admin/password", data={"current": PASSWORD, "password": new, "confirm": new})
+    assert changed.status_code == 302
+    with app.app_context():
+        stored = get_password_hash(get_state(app).store, "ann")
+    assert check_password(stored, new) and not check_password(stored, PASSWORD)
+
+
+# Headers and CSRF ----------------------------------------------------------------------------
+
+ADMIN_PAGES = ["/admin/login", "/admin/", "/admin/widgets/demo", "/admin/widgets/new", "/admin/widgets/demo/delete",
+               "/admin/smtp", "/admin/audit", "/admin/password"]
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_pages_forbid_framing_and_inline_scripts(client: FlaskClient, path: str) -> None:
+    sign_in(client)
+    response = client.get(path, follow_redirects=path == "/admin/login")
+    assert response.status_code == 200
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    html = response.get_data(as_text=True)
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None, "inline script"
+    assert " style=" not in html and not re.search(r"<[^>]+\son[a-z]+=", html), "inline style or handler"
+
+
+def test_public_frame_sets_no_cookie_even_for_a_signed_in_admin(client: FlaskClient) -> None:
+    sign_in(client)
+    assert client.get("/admin/").status_code == 200
+    response = client.get("/w/demo/frame")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+CSRF_POSTS = [
+    ("/admin/widgets/demo", {"name": "Changed", "heading": "Changed"}),
+    ("/admin/widgets/new", {"name": "Another practice"}),
+    ("/admin/widgets/demo/duplicate", {}),
+    ("/admin/widgets/demo/delete", {}),
+    ("/admin/widgets/demo/rotate-secret", {}),
+    ("/admin/widgets/demo/test", {}),
+    ("/admin/smtp", {"host": "smtp.evil.example"}),
+    ("/admin/password", {"current": PASSWORD, "password": "x" * 12, "confirm": "x" * 12}),
+]
+
+
+@pytest.mark.parametrize(("path", "data"), CSRF_POSTS)
+def test_admin_forms_refuse_posts_without_a_csrf_token(app: Flask, path: str, data: dict[str, str]) -> None:
+    client = app.test_client()
+    sign_in(client)
+    store = get_state(app).store
+    before = store.get_widget("demo")
+    count = len(store.list_widgets())
+    response = client.post(path, data=data)
+    assert response.status_code in (302, 400)
+    after = store.get_widget("demo")
+    assert after is not None and after.version == before.version and after.name == before.name
+    assert after.webhook_secret == before.webhook_secret
+    assert len(store.list_widgets()) == count
+    if path == "/admin/smtp":
+        assert "smtp.evil.example" not in client.get("/admin/smtp").get_data(as_text=True).split("In use now")[1][:300]
