@@ -20,7 +20,7 @@ from .auth import login_required
 
 DAYS = 30
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 34
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
 VIEWS_COLOUR, SUBMISSIONS_COLOUR, AXIS_COLOUR, GRID_COLOUR = "#1a5fb4", "#6b2d51", "#55515e", "#d9d4ce"
 
 
@@ -83,7 +83,7 @@ def _grid(top: int) -> list[str]:
     for value in (0, top // 2, top):
         _, y = _point(0, value, 2, top)
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" stroke="{GRID_COLOUR}"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end" font-size="12" '
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end" font-size="15" '
                      f'fill="{AXIS_COLOUR}">{value}</text>')
     return parts
 
@@ -94,7 +94,8 @@ def _x_labels(series: list[DayCount], top: int) -> list[str]:
         if (len(series) - 1 - index) % 7:
             continue
         x, _ = _point(index, 0, len(series), top)
-        parts.append(f'<text x="{x}" y="{HEIGHT - 12}" text-anchor="middle" font-size="12" '
+        anchor = "end" if index == len(series) - 1 else "middle"
+        parts.append(f'<text x="{x}" y="{HEIGHT - 12}" text-anchor="{anchor}" font-size="15" '
                      f'fill="{AXIS_COLOUR}">{escape(day.day.strftime("%b %d"))}</text>')
     return parts
 
