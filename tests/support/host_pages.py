@@ -92,5 +92,5 @@ def frame_of(page: Any, index: int = 0) -> Any:
     page.wait_for_function(f"document.querySelectorAll('iframe').length > {index}")
     handle = page.query_selector_all("iframe")[index]
     frame = wait_until(handle.content_frame, "the iframe's document")
-    frame.wait_for_selector(".rtr-card")
+    frame.wait_for_selector(".rtr-card", state="attached")
     return frame
