@@ -72,7 +72,8 @@ def test_secrets_travel_only_with_the_flag(source: Flask, make_app: Callable[...
     path = _write(tmp_path, with_secrets)
 
     without_flag = make_app()
-    assert _cli(without_flag, "import", path).exit_code == 0
+    result = _cli(without_flag, "import", path)
+    assert result.exit_code == 0 and "they were left out (add --with-secrets" in result.output
     assert _export(without_flag, "--with-secrets") != with_secrets
 
     fresh = make_app()

@@ -160,6 +160,8 @@ def import_command(path: str, with_secrets: bool) -> None:
     _audit("config.imported", f"{created} created, {updated} updated"
            + (", with webhook secrets" if with_secrets else ""))
     click.echo(f"Imported {len(items)} widget(s): {created} created, {updated} updated.")
+    if not with_secrets and any(item.webhook_secret for item in items):
+        click.echo("The file holds webhook secrets; they were left out (add --with-secrets to take them).")
 
 
 def _read(path: str) -> bytes:
