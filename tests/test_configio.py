@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -162,3 +165,24 @@ def test_unreadable_files_get_a_clear_message(source: Flask, tmp_path: Path) -> 
     assert result.exit_code == 2 and "not UTF-8" in result.stderr
     result = _cli(source, "import", str(tmp_path / "missing.json"))
     assert result.exit_code == 2 and "can't read the file" in result.stderr
+
+
+def test_the_real_flask_command_round_trips_through_a_file(tmp_path: Path) -> None:
+    flask = Path(sys.prefix) / "bin" / "flask"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("RTR_", "FLASK_"))}
+    env.update(FLASK_APP="widget", RTR_SECRET_KEY="cli-test", RTR_INSTANCE_PATH=str(tmp_path))
+
+    def run(database: str, *args: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([str(flask), "rtr", *args], env={**env, "RTR_DATABASE_URL": f"sqlite:///{tmp_path}/{database}"},
+                              stdout=stdout, stderr=subprocess.PIPE, timeout=60, check=False)
+
+    assert run("a.db", "demo").returncode == 0
+    config = tmp_path / "config.json"
+    with config.open("wb") as handle:
+        assert run("a.db", "export", stdout=handle).returncode == 0
+    assert json.loads(config.read_text(encoding="utf-8"))["widgets"][0]["id"] == "demo"
+    assert run("b.db", "import", str(config)).returncode == 0
+    assert run("b.db", "export").stdout == config.read_bytes()
+    config.write_text('{"widgets": [', encoding="utf-8")
+    failed = run("b.db", "import", str(config))
+    assert failed.returncode == 2 and b"not valid JSON" in failed.stderr and b"Traceback" not in failed.stderr

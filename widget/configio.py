@@ -141,8 +141,9 @@ def _audit(action: str, detail: str, widget_id: str | None = None) -> None:
 @rtr.command("export")
 @click.option("--with-secrets", is_flag=True, help="Include each widget's webhook secret (keep the file private).")
 def export_command(with_secrets: bool) -> None:
-    """Print every widget's configuration as JSON (redirect it to a file)."""
-    click.echo(json.dumps(export_config(get_state().store, with_secrets), indent=2, ensure_ascii=False))
+    """Print every widget's configuration as JSON (redirect it to a file; keys sorted for clean diffs)."""
+    click.echo(json.dumps(export_config(get_state().store, with_secrets), indent=2, ensure_ascii=False,
+                          sort_keys=True))
 
 
 @rtr.command("import")
