@@ -170,3 +170,14 @@ def test_retry_delay(made: int, retry_after: float | None, low: float | None, hi
         assert delay is None
     else:
         assert delay is not None and low <= delay <= high
+
+
+def test_next_due_waits_for_leases_to_end(store: Store) -> None:
+    widget = webhook_widget(store, "https://hooks.example.com/a")
+    assert queue.next_due(store) is None
+    add_leads(store, widget)
+    created = rows(store)[0]["next_attempt_at"]
+    assert queue.next_due(store) == pytest.approx(created)
+    now = time.time() + 1
+    queue.claim(store, "w", 30, now=now)
+    assert queue.next_due(store) == pytest.approx(now + 30), "an in-flight delivery is not due for idle threads"

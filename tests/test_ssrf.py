@@ -174,3 +174,12 @@ def test_proxy_environment_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
         with ssrf.pinned_session(target) as session:
             assert session.post(target.url, data=b"{}", timeout=5).status_code == 200
     assert len(receiver.received()) == 1
+
+
+@pytest.mark.parametrize(("url", "allow", "refused"), [
+    ("http://127.0.0.1:9/hook", False, True), ("http://127.0.0.1:9/hook", True, False),
+    ("ftp://example.com/", True, True), ("https://no-such-host.invalid/", False, False),
+    ("http://[fd00:ec2::254]/", True, True),
+])
+def test_url_problem_for_settings_forms(url: str, allow: bool, refused: bool) -> None:
+    assert (ssrf.url_problem(url, allow_private=allow) is not None) is refused

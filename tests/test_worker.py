@@ -6,7 +6,9 @@ import email
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,17 @@ from widget.extension import get_state
 from widget.store import used_tokens
 
 from .conftest import form_token, valid_lead
-from .support.delivery import add_leads, attempt_rows, lead_rows, rows, settle, verify, webhook_widget, worker_process
+from .support.delivery import (
+    add_leads,
+    attempt_rows,
+    fresh_postgres_database,
+    lead_rows,
+    rows,
+    settle,
+    verify,
+    webhook_widget,
+    worker_process,
+)
 from .support.receiver import Receiver
 
 
@@ -207,3 +219,40 @@ def test_flask_rtr_retry_replays_failed_deliveries(make_app: Callable[..., Flask
     assert result.exit_code == 0 and "Queued 1 failed delivery again." in result.output
     assert [r["status"] for r in rows(store)] == ["pending", "delivered"]
     assert "No failed deliveries" in runner.invoke(args=["rtr", "retry", "--widget", widget.id]).output
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_two_worker_pools_deliver_each_lead_once(engine: str, make_app: Callable[..., Flask],
+                                                 request: pytest.FixtureRequest, receiver: Receiver) -> None:
+    """Two workers (3 threads each) on one database: every lead sent once, none twice."""
+    with ExitStack() as stack:
+        config: dict[str, Any] = {"RTR_WEBHOOK_ALLOW_PRIVATE": True, "RTR_WORKER_POLL_SECONDS": 0.05}
+        if engine == "postgresql":
+            url = stack.enter_context(fresh_postgres_database(request.getfixturevalue("postgres_url")))
+            config["RTR_DATABASE_URL"] = url
+        first = make_app(**config)
+        second = make_app(**{**config, "RTR_DATABASE_URL": first.config["RTR_DATABASE_URL"]})
+        store = get_state(first).store
+        add_leads(store, webhook_widget(store, receiver.url()), 60)
+        pools = [worker.Worker(first, threads=3).start(), worker.Worker(second, threads=3).start()]
+        try:
+            receiver.wait_for(60, timeout=30)
+            delivered = wait_for_status(store, "delivered", 60)
+        finally:
+            for pool in pools:
+                pool.stop(10)
+        ids = [r.webhook_id for r in receiver.received()]
+        by_worker = Counter(a["delivery_id"] for a in attempt_rows(store))
+        print(f"\n[{engine}] two worker pools: leads 60, requests {len(ids)}, unique {len(set(ids))}")
+        assert delivered and len(ids) == len(set(ids)) == 60
+        assert set(by_worker.values()) == {1}
+        get_state(second).store.engine.dispose()
+
+
+def wait_for_status(store: Any, status: str, count: int, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(1 for r in rows(store) if r["status"] == status) >= count:
+            return True
+        time.sleep(0.02)
+    return False

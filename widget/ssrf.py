@@ -103,6 +103,21 @@ def check_url(url: str, allow_private: bool = False) -> Target:
     return Target(url=url, scheme=parts.scheme, host=host, port=port, address=str(addresses[0]))
 
 
+def url_problem(url: str, allow_private: bool = False) -> str | None:
+    """Return why a webhook URL may not be used (for a form's field message), or None.
+
+    A host that does not resolve right now is not a problem here: DNS may be briefly down, and
+    every send checks again.
+    """
+    try:
+        check_url(url, allow_private)
+    except UnsafeURLError as error:
+        return str(error)
+    except ResolveError:
+        return None
+    return None
+
+
 def _resolve(host: str, port: int) -> list[IPAddress]:
     try:
         return [ipaddress.ip_address(host)]

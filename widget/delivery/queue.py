@@ -11,7 +11,7 @@ import random
 import time
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
 from ..store import Store, Widget, attempts, deliveries, leads, widgets
 from .base import Job, Outcome
@@ -175,9 +175,8 @@ def failed_ids(store: Store, widget_id: str | None = None) -> list[int]:
 
 
 def next_due(store: Store) -> float | None:
-    """Return when the earliest pending delivery falls due (or its lease ends), if any."""
+    """Return when the earliest pending delivery can next be claimed (due, and its lease ended)."""
+    free_at = case((deliveries.c.lease_until > deliveries.c.next_attempt_at, deliveries.c.lease_until),
+                   else_=deliveries.c.next_attempt_at)
     with store.reading() as conn:
-        return conn.execute(
-            select(deliveries.c.next_attempt_at).where(deliveries.c.status == "pending")
-            .order_by(deliveries.c.next_attempt_at).limit(1)
-        ).scalar()
+        return conn.execute(select(func.min(free_at)).where(deliveries.c.status == "pending")).scalar()
