@@ -131,20 +131,22 @@ def test_failed_attempts_signal_and_a_410_alerts_once(thread_app: Flask, receive
 
 
 def test_a_channel_that_raises_costs_a_retry_not_the_worker(make_app: Callable[..., Flask],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     app = make_app(RTR_RETRY_SCHEDULE=[0.01])
     store = get_state(app).store
     add_leads(store, webhook_widget(store, "https://hooks.example.com/x"))
     from widget.delivery import webhook
 
     def broken(job: Any) -> Outcome:
-        raise KeyError("bug")
+        raise KeyError(job.lead["email"])
 
     monkeypatch.setattr(webhook, "send", broken)
     settle(app, timeout=5)
     assert [(a["outcome"], a["detail"]) for a in attempt_rows(store)] == [
         ("retry", "Internal error in the webhook channel (KeyError).")] * 2
     assert rows(store)[0]["status"] == "dead"
+    assert "KeyError" in caplog.text and "person0@example.org" not in caplog.text, "no lead contents in logs"
 
 
 def test_email_deliveries_go_through_the_email_channel(make_app: Callable[..., Flask]) -> None:

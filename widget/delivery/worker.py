@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -160,7 +161,10 @@ def _attempt(job: Job) -> Outcome:
     try:
         return dispatch(job)
     except Exception as error:  # a channel bug must cost a retry, not the worker
-        log.exception("The %s channel raised while sending delivery %s", job.delivery["channel"], job.delivery["id"])
+        # Type and place only: an exception's message or locals may carry lead contents.
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        log.error("The %s channel raised %s at %s:%s while sending delivery %s", job.delivery["channel"],
+                  type(error).__name__, where.filename, where.lineno, job.delivery["id"])
         return Outcome("retry", f"Internal error in the {job.delivery['channel']} channel ({type(error).__name__}).")
 
 
