@@ -137,3 +137,17 @@ def test_opening_respects_prefers_reduced_motion(live_server: ServerThread, brow
         frame_of(page)
         running = page.evaluate("ReadyToRebuild.open('demo'), document.getAnimations().length")
     assert running == animations
+
+
+def test_demo_page_mounts_inline_button_and_popup(live_server: ServerThread, browser: Any) -> None:
+    with browser_page(browser) as page:
+        page.add_init_script(EVENTS)
+        page.goto(live_server.url("localhost") + "/demo")
+        page.wait_for_function("window.__events.filter(e => e[0] === 'ready').length === 3")
+        modes = page.evaluate("[...document.querySelectorAll('iframe')]"
+                              ".map(f => new URL(f.src).searchParams.get('mode'))")
+        assert sorted(modes) == ["button", "inline", "popup"]
+        page.click("[data-rtr-open]")
+        wait_until(lambda: page.evaluate("document.querySelector('dialog[open] iframe').src.includes('mode=popup')"),
+                   "the demo link to open the popup")
+        assert page.evaluate("window.__violations") == []
