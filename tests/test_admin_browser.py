@@ -1,0 +1,152 @@
+"""In Chromium: first-run setup, edit with the live preview, save, the host page shows it; copy; axe; 375 px."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from widget.admin.first_run import setup_token
+from widget.admin.passwords import create_admin
+from widget.extension import get_state
+
+from .support.host_pages import browser_page, frame_of, host_page, host_site, wait_until
+from .support.servers import ServerThread
+
+pytestmark = pytest.mark.browser
+AXE_JS = Path(__import__("axe_playwright_python").__file__).with_name("axe.min.js")
+USER, PASSWORD = "office", "a calm and long sentence"
+
+
+def check_page(page: Any, url: str | None = None) -> None:
+    """axe-core finds no violations, and nothing scrolls sideways."""
+    if url:
+        page.goto(url)
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document)")
+    assert result["passes"], "axe did not run"
+    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+    assert problems == [], f"{page.url}: {problems}"
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways at {width[1]} px: {width[0]} px wide"
+
+
+def sign_in(page: Any, base: str) -> None:
+    page.goto(f"{base}/admin/")
+    page.get_by_label("Username").fill(USER)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/admin/")
+
+
+@pytest.fixture
+def admin_user(app: Flask) -> Iterator[None]:
+    create_admin(get_state(app).store, USER, PASSWORD)
+    yield
+
+
+def test_setup_edit_preview_save_and_the_host_page_shows_it(app: Flask, live_server: ServerThread,
+                                                            browser: Any) -> None:
+    base = live_server.url("localhost")
+    store = get_state(app).store
+    with browser_page(browser, viewport={"width": 1280, "height": 900}) as page:
+        page.goto(f"{base}/admin/")
+        assert "No admin account exists yet" in page.inner_text("main")
+        page.goto(f"{base}/admin/setup?token={setup_token(app)}")
+        page.get_by_label("Username").fill(USER)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Type the password again").fill(PASSWORD)
+        page.get_by_role("button", name="Create my account").click()
+        page.wait_for_url(f"{base}/admin/")
+        assert "Your admin account is ready" in page.inner_text(".flashes")
+
+        page.get_by_role("link", name="Harbor Light Couples Therapy", exact=True).click()
+        page.wait_for_url(f"{base}/admin/widgets/demo")
+        preview = page.frame_locator("#preview-frame")
+        assert preview.locator("h1").inner_text() == "Ready to rebuild?"
+        page.get_by_label("Heading", exact=True).fill("Let's begin again")
+        preview.locator("h1", has_text="Let's begin again").wait_for()
+        assert store.get_widget("demo").settings["heading"] == "Ready to rebuild?", "the preview must not save"
+        assert page.evaluate("window.__violations") == []
+
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.wait_for_url(f"{base}/admin/widgets/demo")
+        assert "Saved" in page.inner_text(".flashes")
+        assert store.get_widget("demo").settings["heading"] == "Let's begin again"
+
+    script = "<script async src='{w}/embed.js' data-widget='demo'></script>"
+    with host_site({"/blog": host_page(base, script)}) as site, browser_page(browser) as page:
+        page.goto(site + "/blog")
+        frame = frame_of(page)
+        assert frame.locator("h1").inner_text() == "Let's begin again"
+
+
+def test_preview_follows_colours_and_warns_about_contrast(app: Flask, admin_user: None, live_server: ServerThread,
+                                                          browser: Any) -> None:
+    base = live_server.url()
+    with browser_page(browser) as page:
+        sign_in(page, base)
+        page.goto(f"{base}/admin/widgets/demo")
+        assert page.locator("#contrast-warnings .warning").count() == 0
+        page.get_by_label("Text colour").fill("#aaaaaa")
+        page.locator("#contrast-warnings .warning", has_text="Text on the card background").wait_for()
+        preview = page.frame_locator("#preview-frame")
+        wait_until(lambda: preview.locator("body").evaluate("b => getComputedStyle(b).color") == "rgb(170, 170, 170)",
+                   "the preview to take the new text colour")
+        page.get_by_label("Text colour").fill("#222222")
+        wait_until(lambda: page.locator("#contrast-warnings .warning").count() == 0, "the warning to go away")
+
+
+def test_copy_button_puts_the_snippet_on_the_clipboard(app: Flask, admin_user: None, live_server: ServerThread,
+                                                       browser: Any) -> None:
+    base = live_server.url()
+    with browser_page(browser, permissions=["clipboard-read", "clipboard-write"]) as page:
+        sign_in(page, base)
+        page.goto(f"{base}/admin/widgets/demo")
+        page.get_by_role("button", name="Copy the card in the page snippet").click()
+        page.locator("#snippets .copy-status", has_text="Copied.").first.wait_for()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == f'<script async src="{base}/embed.js" data-widget="demo"></script>'
+        page.get_by_role("button", name="Copy the floating button snippet").click()
+        assert 'data-mode="button"' in page.evaluate("navigator.clipboard.readText()")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_admin_pages_pass_axe_and_fit_the_width(app: Flask, live_server: ServerThread, browser: Any,
+                                                width: int) -> None:
+    base = live_server.url()
+    started = time.monotonic()
+    with browser_page(browser, viewport={"width": width, "height": 800}) as page:
+        check_page(page, f"{base}/admin/login")
+        check_page(page, f"{base}/admin/setup")
+        check_page(page, f"{base}/admin/setup?token={setup_token(app)}")
+        create_admin(get_state(app).store, USER, PASSWORD)
+        sign_in(page, base)
+        check_page(page)
+        for path in ("/admin/widgets/demo", "/admin/widgets/new", "/admin/widgets/demo/delete", "/admin/smtp",
+                     "/admin/audit", "/admin/password"):
+            check_page(page, base + path)
+        page.goto(f"{base}/admin/widgets/demo")
+        page.get_by_label("Heading", exact=True).fill("")
+        page.get_by_label("Accent colour (buttons and links)").fill("pink")
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.locator("#form-errors").wait_for()
+        check_page(page)
+        page.goto(f"{base}/admin/widgets/demo")
+        page.get_by_role("button", name="Send a test").click()
+        page.locator("#test-outcome").wait_for()
+        check_page(page)
+        page.get_by_role("button", name="Make a new secret").click()
+        page.locator("#new-secret").wait_for()
+        check_page(page)
+        page.goto(f"{base}/admin/widgets/new")
+        page.get_by_label("Practice name").fill("A second practice with a rather long name indeed")
+        page.get_by_role("button", name="Create widget").click()
+        page.locator("#new-secret").wait_for()
+        check_page(page)
+        check_page(page, f"{base}/admin/")
+    print(f"\naxe: 13 admin pages, no violations at {width} px ({time.monotonic() - started:.1f} s)")
