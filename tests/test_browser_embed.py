@@ -114,6 +114,24 @@ def test_host_page_scripts_cannot_read_the_form(live_server: ServerThread, brows
     assert outcome == {"error": "SecurityError", "contentDocument": True, "leaked": False}
 
 
+def test_forged_messages_and_unknown_popup_links_are_ignored(live_server: ServerThread, browser: Any) -> None:
+    widget = live_server.url("localhost")
+    body = INLINE + "<a id='fallback' href='{w}/w/demo' data-rtr-open='nowhere'>Request a consultation</a>"
+    with host_site({"/post": host_page(widget, body)}) as site, browser_page(browser) as page:
+        page.goto(site + "/post")
+        frame = frame_of(page)
+        wait_until(lambda: height_gap(page, frame) <= 2, "the iframe to take its content's height")
+        before = page.evaluate("document.querySelector('iframe').style.height")
+        page.evaluate("""() => new Promise(done => {
+          window.postMessage({rtr: 1, type: 'height', instance: 'demo', height: 5}, '*');
+          setTimeout(done, 200);
+        })""")
+        assert page.evaluate("document.querySelector('iframe').style.height") == before
+        with page.expect_navigation():
+            page.click("#fallback")
+        assert page.url == widget + "/w/demo", "a link for no dialog must still lead to the hosted page"
+
+
 def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: ServerThread, browser: Any) -> None:
     store = app.extensions["rtr"].store
     demo = store.get_widget("demo")
@@ -122,13 +140,14 @@ def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: Ser
     widget = live_server.url("localhost")
     body = ("<div id='one'></div><div id='two'></div>"
             "<script async src='{w}/embed.js' data-widget='demo' data-target='#one'></script>"
-            "<script async src='{w}/embed.js' data-widget='second' data-target='#two'></script>")
+            "<script async src='{w}/embed.js' data-widget='second' data-target='#two' data-lang='es'></script>")
     with host_site({"/two": host_page(widget, body)}) as site, browser_page(browser) as page:
         page.goto(site + "/two")
         page.wait_for_function("document.querySelectorAll('#one iframe, #two iframe').length === 2")
         one = page.frame_locator("#one iframe")
         two = page.frame_locator("#two iframe")
         assert two.locator("h1").inner_text() == "Second card"
+        assert (one.locator("html").get_attribute("lang"), two.locator("html").get_attribute("lang")) == ("en", "es")
         fill_lead(two, "Ana Second", "ana@example.org")
         fill_lead(one, "Bo First", "bo@example.org")
         two.locator(".rtr-submit").click()

@@ -49,6 +49,7 @@ def test_keyboard_only_launcher_opens_traps_focus_and_returns_it(live_server: Se
         page.goto(site + "/post")
         launcher = page.wait_for_selector(LAUNCHER)
         assert launcher.inner_text() == "Ready to rebuild?"
+        assert launcher.evaluate("b => getComputedStyle(b).position") == "fixed", "CSSOM styles pass the host CSP"
         frame = frame_of(page)
         for _ in range(4):
             page.keyboard.press("Tab")

@@ -62,13 +62,14 @@
   function open(id) {
     var it;
     each(id, x => { if (x.dialog && (!it || x.id == id)) it = x; });
-    if (!it || it.dialog.open) return;
+    if (!it || it.dialog.open) return it;
     it.back = d.activeElement;
     it.dialog.showModal();
     if (!w.matchMedia('(prefers-reduced-motion: reduce)').matches) it.dialog.animate({ opacity: [0, 1] }, 160);
     it.frame.focus();
     it.frame.contentWindow.postMessage({ rtr: 1, type: 'focus' }, it.origin);
     emit('open', it);
+    return it;
   }
 
   function each(id, fn) {
@@ -101,7 +102,7 @@
 
   d.addEventListener('click', e => {
     var t = e.target.closest('[data-rtr-open]');
-    if (t) { e.preventDefault(); open(t.getAttribute('data-rtr-open')); }
+    if (t && open(t.getAttribute('data-rtr-open'))) e.preventDefault();
   });
 
   function scan(script) {
