@@ -58,5 +58,5 @@ def announce(app: Flask) -> None:
         link = url_for("rtr_admin.setup", token=token, _external=bool(public))
     app.logger.warning(
         "No admin account exists yet. To create the first one, open this link "
-        "(or run `flask rtr create-admin`):\n\n    %s\n", link,
+        "(or run `flask rtr create-admin YOUR-NAME`):\n\n    %s\n", link,
     )
