@@ -63,6 +63,8 @@ def parse_config(text: str | bytes) -> list[ImportedWidget]:
         raise ConfigFileError(
             f"The file is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})."
         ) from None
+    except RecursionError:
+        raise ConfigFileError("The file nests deeper than any configuration does; is it an export?") from None
     if not isinstance(document, dict):
         raise ConfigFileError("The file must hold a JSON object with a \"widgets\" list.")
     if document.get("format", FORMAT) != FORMAT:

@@ -31,7 +31,7 @@ DETAIL_LEVELS = ("full", "contact", "alert")
 WEBHOOK_FORMATS = ("generic", "hubspot")
 LANGUAGES = ("en", "es")
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # and lone surrogates
 FONT_STACK = re.compile(r"^[\w\s,'\"-]+$")
 
 Errors = dict[str, str]

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,52 @@ def row_problems(row: dict[str, Any], services: list[str], locations: list[str])
     if row["contact_method"] not in ("", "email", "phone", "text") or row["language"] not in ("en", "es"):
         wrong.append("choices")
     return wrong
+
+
+class FormFields(HTMLParser):
+    """Collect the fields of one form in a page, as a browser would submit them untouched."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside, self.fields = form_id, False, []  # type: ignore[var-annotated]
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("id") == self.form_id
+        elif tag == "option" and self.inside and self._select and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+        elif not self.inside or not a.get("name"):
+            return
+        elif tag == "input" and (a.get("type") not in ("checkbox", "radio") or "checked" in a):
+            if a.get("type") not in ("submit", "button"):
+                self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields.append((a["name"], ""))
+        elif tag == "select":
+            self._select = a["name"]
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            name, value = self.fields[-1]
+            self.fields[-1] = (name, value + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            if self._textarea is not None:  # HTML drops one line break right after <textarea>
+                value = self.fields[-1][1]
+                self.fields[-1] = (self._textarea, value[2:] if value.startswith("\r\n") else value.removeprefix("\n"))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    @classmethod
+    def of(cls, html: str, form_id: str) -> dict[str, str]:
+        parser = cls(form_id)
+        parser.feed(html)
+        return dict(parser.fields)
