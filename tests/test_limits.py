@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -17,7 +18,9 @@ from widget.security import issue_form_token
 from widget.store import leads
 
 from .conftest import missing, valid_lead
+from .support.host_pages import browser_page
 from .support.redis import REDIS_SERVER, RedisServer
+from .support.servers import ServerThread
 
 JSON = {"Accept": "application/json"}
 
@@ -178,3 +181,27 @@ def test_redis_outage_lets_people_through(make_app: Callable[..., Flask], tmp_pa
     server.cleanup()
     assert _submit(app, client).status_code == 201, "a dead limit store must not turn people away"
     assert _leads(app) == 2
+
+
+@pytest.mark.browser
+def test_a_limited_visitor_sees_a_kind_message_and_keeps_what_they_typed(make_app: Callable[..., Flask],
+                                                                        browser: Any) -> None:
+    app = _demo_app(make_app, RTR_SUBMIT_LIMIT="1 per minute")
+    with ServerThread(app) as server, browser_page(browser) as page:
+        page.goto(server.url("localhost") + "/w/demo")
+        page.locator("input[name=name]").fill("Maya Rivera")
+        page.locator("input[name=email]").fill("not yet an address")
+        page.locator("textarea[name=message]").fill("Weekday evenings suit us best.")
+        page.locator("input[name=consent]").check()
+        page.locator(".rtr-submit").click()
+        page.wait_for_selector(".rtr-has-error")
+        page.locator("input[name=email]").fill("maya@example.org")
+        page.locator(".rtr-submit").click()
+        summary = page.locator("#rtr-summary")
+        summary.wait_for(state="visible")
+        page.wait_for_function("document.getElementById('rtr-summary').textContent.includes('wait a minute')")
+        assert page.locator("input[name=name]").input_value() == "Maya Rivera"
+        assert page.locator("input[name=email]").input_value() == "maya@example.org"
+        assert page.locator("textarea[name=message]").input_value() == "Weekday evenings suit us best."
+        assert page.evaluate("window.__violations") == []
+    assert _leads(app) == 0
