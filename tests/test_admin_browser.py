@@ -14,7 +14,7 @@ from widget.admin.first_run import setup_token
 from widget.admin.passwords import create_admin
 from widget.extension import get_state
 
-from .support.host_pages import browser_page, frame_of, host_page, host_site, wait_until
+from .support.host_pages import browser_page, frame_of, host_page, host_site
 from .support.servers import ServerThread
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,8 @@ def test_setup_edit_preview_save_and_the_host_page_shows_it(app: Flask, live_ser
 
 def test_preview_follows_colours_and_warns_about_contrast(app: Flask, admin_user: None, live_server: ServerThread,
                                                           browser: Any) -> None:
+    from playwright.sync_api import expect
+
     base = live_server.url()
     with browser_page(browser) as page:
         sign_in(page, base)
@@ -95,10 +97,10 @@ def test_preview_follows_colours_and_warns_about_contrast(app: Flask, admin_user
         page.get_by_label("Text colour").fill("#aaaaaa")
         page.locator("#contrast-warnings .warning", has_text="Text on the card background").wait_for()
         preview = page.frame_locator("#preview-frame")
-        wait_until(lambda: preview.locator("body").evaluate("b => getComputedStyle(b).color") == "rgb(170, 170, 170)",
-                   "the preview to take the new text colour")
+        expect(preview.locator("body")).to_have_css("color", "rgb(170, 170, 170)")
         page.get_by_label("Text colour").fill("#222222")
-        wait_until(lambda: page.locator("#contrast-warnings .warning").count() == 0, "the warning to go away")
+        expect(page.locator("#contrast-warnings .warning")).to_have_count(0)
+        expect(preview.locator("body")).to_have_css("color", "rgb(34, 34, 34)")
 
 
 def test_copy_button_puts_the_snippet_on_the_clipboard(app: Flask, admin_user: None, live_server: ServerThread,
