@@ -415,3 +415,9 @@ def test_audit_page_lists_changes_and_never_lead_contents(app: Flask, admin: Fla
     assert "Changed settings" in html and "heading" in html and "ann" in html
     for secret in ("Quietname", "maya.q@example.org", "struggling", "A new heading"):
         assert secret not in html
+
+
+@pytest.mark.parametrize("page", ["-5", "abc", "2", "99999999999999999999"])
+def test_audit_page_numbers_never_break_the_page(admin: FlaskClient, page: str) -> None:
+    response = admin.get(f"/admin/audit?page={page}")
+    assert response.status_code == 200 and "<h1>Audit log</h1>" in response.get_data(as_text=True)

@@ -76,7 +76,7 @@ ACTION_LABELS = {
 @login_required
 def audit() -> str:
     """Show the audit log, newest first."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     items, total = entries(get_state().store, offset=(page - 1) * PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("rtr/admin/audit.html", entries=items, page=page, pages=pages, total=total,
