@@ -287,3 +287,15 @@ def test_admin_forms_refuse_posts_without_a_csrf_token(app: Flask, path: str, da
     assert len(store.list_widgets()) == count
     if path == "/admin/smtp":
         assert "smtp.evil.example" not in client.get("/admin/smtp").get_data(as_text=True).split("In use now")[1][:300]
+
+
+def test_admin_follows_the_url_prefix(make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        app = make_app(RTR_URL_PREFIX="/rebuild")
+    assert f"/rebuild/admin/setup?token={setup_token(app)}" in caplog.text
+    client = app.test_client()
+    assert client.get("/rebuild/admin/").location == "/rebuild/admin/login?next=/rebuild/admin/"
+    page = client.get("/rebuild/admin/login").get_data(as_text=True)
+    assert 'href="/rebuild/admin/static/admin.css"' in page
+    with client.get("/rebuild/admin/static/admin.css") as css:
+        assert css.status_code == 200 and b"--accent" in css.get_data()
