@@ -101,11 +101,13 @@ def test_each_client_and_each_widget_has_its_own_budget(make_app: Callable[..., 
     assert _leads(app) == 4
 
 
-def test_widget_total_counts_accepted_submissions_only(make_app: Callable[..., Flask]) -> None:
+def test_widget_total_counts_stored_leads_only(make_app: Callable[..., Flask]) -> None:
     app = _demo_app(make_app, RTR_WIDGET_SUBMIT_LIMIT="3 per minute")
     client = app.test_client()
     junk = [_submit(app, client, ip=f"192.0.2.{n}", email="not-an-address").status_code for n in range(10)]
     assert junk == [400] * 10, "a flood of junk does not use up the widget's budget"
+    bots = [_submit(app, client, ip=f"192.0.2.{n}", website="spam").status_code for n in range(10, 20)]
+    assert bots == [201] * 10, "nor do caught bots, though they are told it worked"
     statuses = [_submit(app, client, ip=f"198.51.100.{n}").status_code for n in range(4)]
     assert statuses == [201, 201, 201, 429]
     assert _leads(app) == 3

@@ -6,7 +6,7 @@ gets 429 with ``Retry-After`` and a kind message in the frame, with what they ty
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.datastructures import ImmutableMultiDict
@@ -40,10 +40,11 @@ def register(app: Flask, state: RTRState) -> None:
     limiter = Limiter(get_remote_address, app=app, default_limits=[])
     state.extras["limiter"] = limiter
     # Every attempt counts against the client (atomic, so a burst cannot slip through), but only
-    # accepted ones against the widget, so a flood of junk cannot lock real people out.
+    # stored leads against the widget, so junk and caught bots cannot lock real people out.
     limiter.limit(_client_limit, key_func=_client_key, methods=["POST"], exempt_when=_not_a_submission)(blueprint)
     limiter.limit(_widget_limit, key_func=_widget_key, methods=["POST"], exempt_when=_not_a_submission,
-                  deduct_when=_accepted)(blueprint)
+                  deduct_when=_stored)(blueprint)
+    state.extras.setdefault("lead_listeners", []).append(_mark_stored)
     app.before_request(_cap_body)
 
 
@@ -76,8 +77,12 @@ def _not_a_submission() -> bool:
     return request.endpoint != SUBMIT_ENDPOINT
 
 
-def _accepted(response: Response) -> bool:
-    return 200 <= response.status_code < 300
+def _mark_stored(app: Flask, lead_id: str) -> None:
+    g.rtr_lead_stored = True
+
+
+def _stored(response: Response) -> bool:
+    return bool(g.get("rtr_lead_stored"))
 
 
 def _cap_body() -> None:
