@@ -144,7 +144,7 @@ def test_lead_fields_and_parameters_come_back_escaped(app: Flask, client: FlaskC
 
 def _hostile_lead(app: Flask, client: FlaskClient, payload: str) -> int:
     settings = hostile_settings([payload])
-    settings.update(notify_emails=["intake@example.com"], detail_level="full", confirmation_email=False)
+    settings.update(notify_emails=["intake@example.com"], detail_level="full", confirmation_email=True)
     use_settings(app, settings)
     service = settings["services"][0]["name"]
     return submit(client, name=payload, email="o'hara@example.org", phone="+1 (555) 010-2030", message=payload,
@@ -168,14 +168,16 @@ def test_admin_pages_escape_leads_and_settings(app: Flask, client: FlaskClient, 
 def test_email_html_escapes_the_lead_and_settings(app: Flask, client: FlaskClient, payload: str) -> None:
     _hostile_lead(app, client, payload)
     settle(app)
-    [path] = list(Path(outbox_dir(app)).glob("*.eml"))
-    message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
-    assert isinstance(message, EmailMessage)
-    html = message.get_body(("html",)).get_content()
-    assert_escaped(html, [payload], "email HTML")
-    assert str(escape(payload)) in html, "the name is in the email, escaped"
-    text = message.get_body(("plain",)).get_content()
-    assert payload in text, "the plain-text part carries the name as typed"
+    paths = sorted(Path(outbox_dir(app)).glob("*.eml"))
+    assert len(paths) == 2, "the practice's email and the visitor's confirmation"
+    for path in paths:
+        message = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        html = message.get_body(("html",)).get_content()
+        assert_escaped(html, [payload], f"email HTML ({message['Subject']})")
+        assert str(escape(payload)) in html, "the name or practice is in the email, escaped"
+        text = message.get_body(("plain",)).get_content()
+        assert payload in text, "the plain-text part carries the text as typed"
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
