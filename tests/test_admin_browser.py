@@ -127,8 +127,12 @@ def test_admin_pages_pass_axe_and_fit_the_width(app: Flask, live_server: ServerT
         check_page(page, f"{base}/admin/setup")
         check_page(page, f"{base}/admin/setup?token={setup_token(app)}")
         create_admin(get_state(app).store, USER, PASSWORD)
+        with get_state(app).store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
         sign_in(page, base)
         check_page(page)
+        page.goto(f"{base}/admin/widgets/demo")
+        assert page.locator("#webhook-disabled").is_visible()
         for path in ("/admin/widgets/demo", "/admin/widgets/new", "/admin/widgets/demo/delete", "/admin/smtp",
                      "/admin/audit", "/admin/password"):
             check_page(page, base + path)

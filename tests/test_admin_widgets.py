@@ -421,3 +421,18 @@ def test_audit_page_lists_changes_and_never_lead_contents(app: Flask, admin: Fla
 def test_audit_page_numbers_never_break_the_page(admin: FlaskClient, page: str) -> None:
     response = admin.get(f"/admin/audit?page={page}")
     assert response.status_code == 200 and "<h1>Audit log</h1>" in response.get_data(as_text=True)
+
+
+def test_a_webhook_switched_off_by_410_can_be_turned_back_on(app: Flask, admin: FlaskClient) -> None:
+    store = store_of(app)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
+    html = admin.get(EDIT).get_data(as_text=True)
+    assert "The webhook is switched off" in html and "410 Gone" in html
+    token = read_form(html)["csrf_token"]
+    assert admin.post("/admin/widgets/demo/enable-webhook").location.endswith("#delivery-tools")
+    assert store.get_widget("demo").webhook_disabled_at is not None
+    admin.post("/admin/widgets/demo/enable-webhook", data={"csrf_token": token})
+    assert store.get_widget("demo").webhook_disabled_at is None
+    assert "The webhook is switched off" not in admin.get(EDIT).get_data(as_text=True)
+    assert entries(store)[0][0].action == "widget.webhook_enabled"

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "widget.settings": "Changed settings",
     "widget.secret_rotated": "Rotated the webhook secret",
     "widget.test_sent": "Sent a test delivery",
+    "widget.webhook_enabled": "Turned the webhook back on",
     "smtp.settings": "Changed the email server settings",
     "lead.deleted": "Deleted a request", "leads.exported": "Downloaded requests as CSV",
     "leads.purged": "Deleted requests past retention", "config.imported": "Imported the configuration",

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from sqlalchemy import update
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
@@ -19,6 +20,7 @@ from ..delivery import webhook as webhook_channel
 from ..delivery.base import Outcome
 from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_overrides
 from ..extension import get_state
+from ..store import widgets
 from . import blueprint
 from .audit import record
 from .auth import current_admin, login_required
@@ -77,6 +79,22 @@ def send_test(widget_id: str) -> Any:
     channels = ", ".join(f"{name.lower()} {outcome.status}" for name, outcome in outcomes)
     record(get_state().store, _actor(), "widget.test_sent", channels or "nothing configured", widget_id=widget.id)
     return render_edit(widget, test_outcomes=outcomes, test_ran=True)
+
+
+@blueprint.post("/widgets/<widget_id>/enable-webhook")
+@login_required
+def enable_webhook(widget_id: str) -> Any:
+    """Turn a webhook back on after its receiver answered 410 Gone."""
+    widget = load_widget(widget_id)
+    if ActionForm().validate_on_submit():
+        store = get_state().store
+        with store.engine.begin() as conn:
+            conn.execute(update(widgets).where(widgets.c.id == widget.id).values(webhook_disabled_at=None))
+        record(store, _actor(), "widget.webhook_enabled", widget_id=widget.id)
+        flash("The webhook is on again; new requests will be sent to it.", "success")
+    else:
+        flash("That button's form expired; please press it again.", "error")
+    return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id) + "#delivery-tools")
 
 
 @blueprint.route("/smtp", methods=["GET", "POST"])
