@@ -53,7 +53,7 @@ def test_inline_mode_submits_and_stores_the_lead(app: Flask, live_server: Server
         fill_lead(frame, "Maya Rivera", "maya@example.org")
         frame.locator(".rtr-submit").click()
         frame.wait_for_selector("#rtr-thanks")
-        page.wait_for_function("window.__events.some(e => e[0] === 'submitted')")
+        wait_until(lambda: page.evaluate("window.__events.some(e => e[0] === 'submitted')"), "rtr:submitted")
         events = page.evaluate("window.__events")
         assert page.evaluate("window.__violations") == []
         assert page.context.cookies() == []
@@ -143,7 +143,8 @@ def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: Ser
             "<script async src='{w}/embed.js' data-widget='second' data-target='#two' data-lang='es'></script>")
     with host_site({"/two": host_page(widget, body)}) as site, browser_page(browser) as page:
         page.goto(site + "/two")
-        page.wait_for_function("document.querySelectorAll('#one iframe, #two iframe').length === 2")
+        frame_of(page, 1)
+        two_frame = page.query_selector("#two iframe").content_frame()
         one = page.frame_locator("#one iframe")
         two = page.frame_locator("#two iframe")
         assert two.locator("h1").inner_text() == "Second card"
@@ -152,6 +153,8 @@ def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: Ser
         fill_lead(one, "Bo First", "bo@example.org")
         two.locator(".rtr-submit").click()
         two.locator("#rtr-thanks").wait_for()
+        # The second card shrinks to its thank-you view; let the page settle before the next click.
+        wait_until(lambda: height_gap(page, two_frame, 1) <= 2, "the second iframe to follow its thank-you view")
         assert one.locator("input[name=name]").input_value() == "Bo First"
         assert one.locator("#rtr-thanks").count() == 0
         one.locator(".rtr-submit").click()

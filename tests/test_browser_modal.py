@@ -78,7 +78,7 @@ def test_keyboard_only_launcher_opens_traps_focus_and_returns_it(live_server: Se
         page.keyboard.press("Escape")
         wait_until(lambda: not dialog_open(page), "Escape to close the dialog")
         assert page.evaluate(f"document.activeElement === document.querySelector('{LAUNCHER}')")
-        page.wait_for_function("window.__events.some(e => e[0] === 'close')")
+        wait_until(lambda: page.evaluate("window.__events.some(e => e[0] === 'close')"), "rtr:close")
         names = [name for name, _ in page.evaluate("window.__events")]
     assert names == ["ready", "open", "close"]
 
@@ -97,7 +97,7 @@ def test_button_mode_submits_and_close_returns_focus(app: Flask, live_server: Se
         frame.locator("#rtr-close").click()
         wait_until(lambda: not dialog_open(page), "the Close button to close the dialog")
         assert page.evaluate(f"document.activeElement === document.querySelector('{LAUNCHER}')")
-        page.wait_for_function("window.__events.some(e => e[0] === 'close')")
+        wait_until(lambda: page.evaluate("window.__events.some(e => e[0] === 'close')"), "rtr:close")
         names = [name for name, _ in page.evaluate("window.__events")]
         assert page.context.cookies() == []
         assert page.evaluate("window.__violations") == []
@@ -144,7 +144,7 @@ def test_demo_page_mounts_inline_button_and_popup(live_server: ServerThread, bro
     with browser_page(browser) as page:
         page.add_init_script(EVENTS)
         page.goto(live_server.url("localhost") + "/demo")
-        page.wait_for_function("window.__events.filter(e => e[0] === 'ready').length === 3")
+        wait_until(lambda: page.evaluate("window.__events.filter(e => e[0] === 'ready').length") == 3, "3 rtr:ready")
         modes = page.evaluate("[...document.querySelectorAll('iframe')]"
                               ".map(f => new URL(f.src).searchParams.get('mode'))")
         assert sorted(modes) == ["button", "inline", "popup"]

@@ -52,7 +52,10 @@ def host_site(pages: dict[str, str]) -> Iterator[str]:
 
 @contextmanager
 def browser_page(browser: Any, **options: Any) -> Iterator[Any]:
-    """Yield a page in a fresh context (no shared cookies or storage) that records CSP violations."""
+    """Yield a page in a fresh context (no shared cookies or storage) that records CSP violations.
+
+    Host pages forbid eval, which Playwright's polling ``wait_for_function`` needs: use ``wait_until``.
+    """
     context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     context.add_init_script(WATCH_CSP)
@@ -89,7 +92,7 @@ def wait_until(check: Callable[[], Any], what: str, timeout: float = 8.0) -> Any
 
 def frame_of(page: Any, index: int = 0) -> Any:
     """Return the widget's frame (cross-origin, so only Playwright can look inside)."""
-    page.wait_for_function(f"document.querySelectorAll('iframe').length > {index}")
+    wait_until(lambda: page.evaluate("document.querySelectorAll('iframe').length") > index, f"iframe #{index}")
     handle = page.query_selector_all("iframe")[index]
     frame = wait_until(handle.content_frame, "the iframe's document")
     frame.wait_for_selector(".rtr-card", state="attached")
