@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,25 +13,12 @@ from widget.admin.first_run import setup_token
 from widget.admin.passwords import create_admin
 from widget.extension import get_state
 
+from .support.axe import assert_accessible_page
 from .support.host_pages import browser_page, frame_of, host_page, host_site
 from .support.servers import ServerThread
 
 pytestmark = pytest.mark.browser
-AXE_JS = Path(__import__("axe_playwright_python").__file__).with_name("axe.min.js")
 USER, PASSWORD = "office", "a calm and long sentence"
-
-
-def check_page(page: Any, url: str | None = None) -> None:
-    """axe-core finds no violations, and nothing scrolls sideways."""
-    if url:
-        page.goto(url)
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document)")
-    assert result["passes"], "axe did not run"
-    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
-    assert problems == [], f"{page.url}: {problems}"
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} scrolls sideways at {width[1]} px: {width[0]} px wide"
 
 
 def sign_in(page: Any, base: str) -> None:
@@ -123,36 +109,36 @@ def test_admin_pages_pass_axe_and_fit_the_width(app: Flask, live_server: ServerT
     base = live_server.url()
     started = time.monotonic()
     with browser_page(browser, viewport={"width": width, "height": 800}) as page:
-        check_page(page, f"{base}/admin/login")
-        check_page(page, f"{base}/admin/setup")
-        check_page(page, f"{base}/admin/setup?token={setup_token(app)}")
+        assert_accessible_page(page, f"{base}/admin/login")
+        assert_accessible_page(page, f"{base}/admin/setup")
+        assert_accessible_page(page, f"{base}/admin/setup?token={setup_token(app)}")
         create_admin(get_state(app).store, USER, PASSWORD)
         with get_state(app).store.engine.begin() as conn:
             conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
         sign_in(page, base)
-        check_page(page)
+        assert_accessible_page(page)
         page.goto(f"{base}/admin/widgets/demo")
         assert page.locator("#webhook-disabled").is_visible()
         for path in ("/admin/widgets/demo", "/admin/widgets/new", "/admin/widgets/demo/delete", "/admin/smtp",
                      "/admin/audit", "/admin/password"):
-            check_page(page, base + path)
+            assert_accessible_page(page, base + path)
         page.goto(f"{base}/admin/widgets/demo")
         page.get_by_label("Heading", exact=True).fill("")
         page.get_by_label("Accent colour (buttons and links)").fill("pink")
         page.get_by_role("button", name="Save", exact=True).click()
         page.locator("#form-errors").wait_for()
-        check_page(page)
+        assert_accessible_page(page)
         page.goto(f"{base}/admin/widgets/demo")
         page.get_by_role("button", name="Send a test").click()
         page.locator("#test-outcome").wait_for()
-        check_page(page)
+        assert_accessible_page(page)
         page.get_by_role("button", name="Make a new secret").click()
         page.locator("#new-secret").wait_for()
-        check_page(page)
+        assert_accessible_page(page)
         page.goto(f"{base}/admin/widgets/new")
         page.get_by_label("Practice name").fill("A second practice with a rather long name indeed")
         page.get_by_role("button", name="Create widget").click()
         page.locator("#new-secret").wait_for()
-        check_page(page)
-        check_page(page, f"{base}/admin/")
+        assert_accessible_page(page)
+        assert_accessible_page(page, f"{base}/admin/")
     print(f"\naxe: 13 admin pages, no violations at {width} px ({time.monotonic() - started:.1f} s)")

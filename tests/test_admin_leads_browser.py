@@ -7,7 +7,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +17,11 @@ from widget.delivery.worker import stop_thread
 from widget.settings import default_settings
 from widget.store import Store, deliveries
 
+from .support.axe import assert_accessible_page
 from .support.leads import submit
 from .support.servers import ServerThread
 
 pytestmark = pytest.mark.browser
-AXE_JS = Path(__import__("axe_playwright_python").__file__).with_name("axe.min.js")
 USER, PASSWORD = "office", "a long and calm sentence"
 
 
@@ -105,18 +104,6 @@ def _sign_in(page: Any, base: str) -> None:
     page.wait_for_url(f"{base}/admin/leads")
 
 
-def _check_page(page: Any, url: str) -> None:
-    """axe-core finds no violations, and nothing scrolls sideways."""
-    page.goto(url)
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document)")
-    assert result["passes"], "axe did not run"
-    problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
-    assert problems == [], f"{url}: {problems}"
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{url} scrolls sideways at {width[1]} px: {width[0]} px wide"
-
-
 def test_replaying_a_dead_delivery_reaches_the_receiver(browser: Any, live_server: ServerThread, app: Flask,
                                                         receiver: Receiver) -> None:
     store: Store = app.extensions["rtr"].store
@@ -161,5 +148,5 @@ def test_lead_pages_pass_axe_and_fit_the_width(browser: Any, live_server: Server
     _sign_in(page, base)
     for path in ("/admin/leads", "/admin/leads?since=not-a-date", f"/admin/leads/{lead_id}",
                  f"/admin/leads/{lead_id}/delete", "/admin/widgets/harbor/stats"):
-        _check_page(page, base + path)
+        assert_accessible_page(page, base + path)
     context.close()

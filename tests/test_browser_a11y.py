@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from importlib import resources
 from typing import Any
 
 import pytest
 
+from .support.axe import WCAG, violations
 from .support.host_pages import browser_page, frame_of, host_page, host_site, wait_until
 from .support.servers import ServerThread
 
 pytestmark = pytest.mark.browser
-
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
-
-
-def axe_source() -> str:
-    """Return axe-core as shipped by axe_playwright_python."""
-    try:
-        return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
-    except ModuleNotFoundError:
-        pytest.fail("axe_playwright_python (in setup.cfg's test extra) is not installed")
-
-
-def violations(target: Any, context: str = "document", options: dict[str, Any] = WCAG) -> list[str]:
-    """Inject axe-core into a page or frame (Playwright's evaluate is not bound by the frame's CSP) and run it."""
-    target.evaluate(axe_source())
-    result = target.evaluate(f"axe.run({context}, {json.dumps(options)})")
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}x: {v['nodes'][0]['target']})" for v in result["violations"]]
-
 
 @pytest.mark.parametrize("mode", ["inline", "button", "popup"])
 def test_frame_has_no_axe_violations(live_server: ServerThread, browser: Any, mode: str) -> None:
