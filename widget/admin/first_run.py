@@ -13,6 +13,8 @@ import secrets
 
 from flask import Flask, url_for
 
+from ..links import public_base_url
+
 TOKEN_FILE = "rtr-admin-setup-token"
 
 
@@ -53,7 +55,7 @@ def forget_token(app: Flask) -> None:
 def announce(app: Flask) -> None:
     """Write the setup link in the server log."""
     token = setup_token(app)
-    public = str(app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
+    public = public_base_url(app)
     with app.test_request_context(base_url=public or None):
         link = url_for("rtr_admin.setup", token=token, _external=bool(public))
     app.logger.warning(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app, request, url_for
 from markupsafe import escape
 
+from ..links import public_base_url
 from ..store import Widget
 
 
@@ -20,8 +21,7 @@ class Snippet:
 
 def public_base() -> str:
     """Return this server's base URL as visitors reach it (RTR_PUBLIC_URL when set)."""
-    configured = str(current_app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
-    return configured or request.host_url.rstrip("/")
+    return public_base_url(current_app) or request.host_url.rstrip("/")
 
 
 def snippets(widget: Widget) -> list[Snippet]:

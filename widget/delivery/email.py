@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, render_template
 
-from ..extension import get_state
+from ..links import admin_lead_url
 from ..settings import check_email
 from ..store import Widget
 from . import mailer
@@ -114,12 +114,6 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
         "admin_url": admin_lead_url(app, job.lead["id"]),
         "widget_name": job.widget.name,
     }
-
-
-def admin_lead_url(app: Flask, lead_id: int) -> str:
-    """Return the absolute link to the lead in the admin inbox."""
-    base = str(app.config.get("RTR_PUBLIC_URL") or "http://localhost:5000").rstrip("/")
-    return f"{base}{get_state(app).url_prefix}/admin/leads/{lead_id}"
 
 
 def _message(app: Flask, recipients: list[str], subject: str, message_id: str, sent_at: float) -> EmailMessage:

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from .. import ssrf
+from ..links import admin_lead_url
 from ..store import Store, Widget, new_webhook_secret, widgets
 from .base import Job, Outcome
 from .payloads import event, hubspot_submission, hubspot_url, lead_data
@@ -81,7 +82,8 @@ def send(job: Job) -> Outcome:
         payload: dict[str, Any] = hubspot_submission(job.lead, widget)
     else:
         # The event time is when the lead arrived, so every retry carries the very same body.
-        payload = event("lead.created", lead_data(job.lead, widget, admin_lead_url(job.lead)), job.lead["created_at"])
+        data = lead_data(job.lead, widget, admin_lead_url(current_app, job.lead["id"]))
+        payload = event("lead.created", data, job.lead["created_at"])
     return post(url, widget, job.delivery["message_id"], payload, now)
 
 
@@ -146,13 +148,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if when is None:
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def admin_lead_url(lead: dict[str, Any]) -> str:
-    """Return the lead's admin page as an absolute URL when RTR_PUBLIC_URL is set, else ""."""
-    base = str(current_app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
-    prefix = str(current_app.config.get("RTR_URL_PREFIX") or "")
-    return f"{base}{prefix}/admin/leads/{lead['id']}" if base else ""
 
 
 def _reason(error: Exception) -> str:

@@ -21,6 +21,7 @@ from flask import Flask
 
 from .. import signals
 from ..extension import RTRState, get_state
+from ..links import admin_lead_url
 from ..store import Store
 from . import queue
 from .base import Job, Outcome
@@ -189,8 +190,7 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
 def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str, str]:
     """Return the alert's subject and body: widget, channel, error and a link; no lead contents."""
     channel, widget = job.delivery["channel"], job.widget
-    base = str(app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
-    link = f"{base}{get_state(app).url_prefix}/admin/leads/{job.lead['id']}"
+    link = admin_lead_url(app, job.lead["id"])
     if status == "disabled":
         subject = f"Webhook disabled for {widget.name}"
         what = ("The webhook endpoint answered 410 Gone, so it will get no more requests until you "
