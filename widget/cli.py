@@ -20,6 +20,8 @@ DEMO_WIDGET_ID = "demo"
 
 def register(app: Flask) -> None:
     """Add the ``rtr`` command group to the app (once, whatever else registers commands on it)."""
+    from . import configio  # noqa: F401  (export/import/purge join the group on import)
+
     if "rtr" not in app.cli.commands:
         app.cli.add_command(rtr)
 

@@ -75,18 +75,17 @@ def _database_url(app: Flask) -> str:
 
 
 def _register_parts(app: Flask, state: RTRState) -> None:
-    from . import cli, limits, public, retention
+    # Imported here because each part imports get_state/RTRState from this module.
+    from . import admin, cli, limits, public, retention
+    from .delivery import mailer, worker
 
-    limits.register(app, state)
+    limits.register(app, state)  # first: proxy handling and body caps wrap every request
     public.register(app, state)
-    cli.register(app)
-    from .delivery import worker
-    worker.register(app, state)
-    from . import admin
     admin.register(app, state)
-    retention.register(app, state)
-    from .delivery import mailer
     mailer.register(app, state)
+    worker.register(app, state)
+    retention.register(app, state)
+    cli.register(app)
 
 
 def get_state(app: Flask | None = None) -> RTRState:

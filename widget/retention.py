@@ -19,8 +19,7 @@ DEFAULT_RETENTION_DAYS = 90
 
 
 def register(app: Flask, state: RTRState) -> None:
-    """Let the worker purge periodically, and add ``flask rtr export/import/purge``."""
-    from . import configio  # noqa: F401  (its commands join the ``rtr`` group on import)
+    """Let the worker purge expired leads periodically."""
     from .delivery.worker import PERIODIC_TASKS
 
     if purge_task not in PERIODIC_TASKS:
