@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from widget import create_app
 from widget.cli import DEMO_WIDGET_ID
+from widget.store import Store, make_engine, metadata
 
 from .support.servers import ServerThread
 
@@ -114,6 +115,20 @@ def browser() -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on SQLite, then on the throwaway PostgreSQL cluster."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.sqlite3"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = Store(make_engine(url))
+    metadata.drop_all(store.engine)
+    store.create_all()
+    yield store
+    store.engine.dispose()
 
 
 @pytest.fixture(scope="session")

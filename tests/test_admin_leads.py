@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,22 +15,12 @@ from widget.lead_queries import LeadFilter, count_leads, get_lead, iter_leads, l
 from widget.settings import default_settings
 from widget.store import Store, attempts, audit_log, daily_stats, deliveries, leads
 
-from .support.leads import DAY, add, age, bare_store, count, csrf_token, set_deliveries, sign_in, submit
+from .support.leads import DAY, add, age, count, csrf_token, set_deliveries, sign_in, submit
 
 
 @pytest.fixture
 def store(app: Flask) -> Store:
     return app.extensions["rtr"].store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A bare store on SQLite, then on a throwaway PostgreSQL cluster."""
-    url = (f"sqlite:///{tmp_path}/leads.sqlite3" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
-    store = bare_store(request.param, url)
-    yield store
-    store.engine.dispose()
 
 
 @pytest.fixture

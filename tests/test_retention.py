@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -13,24 +12,12 @@ from widget.retention import purge_expired, purge_task, retention_days
 from widget.settings import default_settings
 from widget.store import Store, attempts, deliveries, leads
 
-from .support.leads import DAY, add, bare_store, count, set_deliveries
+from .support.leads import DAY, add, count, set_deliveries
 
 
 @pytest.fixture
 def store(app: Flask) -> Store:
     return app.extensions["rtr"].store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A bare store on SQLite, then on a throwaway PostgreSQL cluster."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/retention.sqlite3"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = bare_store(request.param, url)
-    yield store
-    store.engine.dispose()
 
 
 def _widget(store: Store, days: int | None, widget_id: str):

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from widget.settings import demo_settings
-from widget.store import NewLead, ReplayError, Store, deliveries, leads, make_engine, metadata
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/store.sqlite3"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    store = Store(make_engine(url))
-    metadata.drop_all(store.engine)
-    store.create_all()
-    yield store
-    store.engine.dispose()
+from widget.store import NewLead, ReplayError, Store, deliveries, leads
 
 
 def _lead(**overrides: object) -> NewLead:
@@ -37,24 +22,24 @@ def _count(store: Store, table) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def test_widget_round_trip_and_versions(store: Store) -> None:
-    created = store.create_widget("Harbor Light", demo_settings(), widget_id="demo")
+def test_widget_round_trip_and_versions(any_store: Store) -> None:
+    created = any_store.create_widget("Harbor Light", demo_settings(), widget_id="demo")
     assert created.webhook_secret.startswith("whsec_")
-    loaded = store.get_widget("demo")
+    loaded = any_store.get_widget("demo")
     assert loaded is not None and loaded.settings == demo_settings() and loaded.version == 1
     changed = dict(loaded.settings, heading="Let's talk")
-    assert store.save_settings("demo", changed) == 2
-    again = store.get_widget("demo")
+    assert any_store.save_settings("demo", changed) == 2
+    again = any_store.get_widget("demo")
     assert again.version == 2 and again.settings["heading"] == "Let's talk"
-    assert [w.id for w in store.list_widgets()] == ["demo"]
-    assert store.get_widget("missing") is None
+    assert [w.id for w in any_store.list_widgets()] == ["demo"]
+    assert any_store.get_widget("missing") is None
 
 
-def test_lead_and_one_delivery_per_channel_in_one_transaction(store: Store) -> None:
+def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) -> None:
     settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
-    widget = store.create_widget("P", settings)
-    public_id = store.add_lead(widget, _lead(utm={"utm_source": "newsletter"}), token_nonce="n1")
-    with store.reading() as conn:
+    widget = any_store.create_widget("P", settings)
+    public_id = any_store.add_lead(widget, _lead(utm={"utm_source": "newsletter"}), token_nonce="n1")
+    with any_store.reading() as conn:
         lead = conn.execute(select(leads)).one()._mapping
         rows = conn.execute(select(deliveries).order_by(deliveries.c.channel)).all()
     assert lead["public_id"] == public_id and lead["utm"] == {"utm_source": "newsletter"}
@@ -65,31 +50,31 @@ def test_lead_and_one_delivery_per_channel_in_one_transaction(store: Store) -> N
         f"<{public_id}.thanks@ready-to-rebuild>", f"<{public_id}.lead@ready-to-rebuild>", f"msg_{public_id}"}
 
 
-def test_a_used_token_stores_nothing_more(store: Store) -> None:
-    widget = store.create_widget("P", demo_settings())
-    store.add_lead(widget, _lead(), token_nonce="same")
+def test_a_used_token_stores_nothing_more(any_store: Store) -> None:
+    widget = any_store.create_widget("P", demo_settings())
+    any_store.add_lead(widget, _lead(), token_nonce="same")
     with pytest.raises(ReplayError):
-        store.add_lead(widget, _lead(name="Again"), token_nonce="same")
-    assert _count(store, leads) == 1
-    assert _count(store, deliveries) == 1
+        any_store.add_lead(widget, _lead(name="Again"), token_nonce="same")
+    assert _count(any_store, leads) == 1
+    assert _count(any_store, deliveries) == 1
 
 
-def test_a_failure_inside_the_transaction_leaves_no_lead(store: Store) -> None:
-    widget = store.create_widget("P", demo_settings())
+def test_a_failure_inside_the_transaction_leaves_no_lead(any_store: Store) -> None:
+    widget = any_store.create_widget("P", demo_settings())
     with pytest.raises(Exception):  # noqa: B017 - any database error must roll the lead back
-        store.add_lead(widget, _lead(name=None))
-    assert _count(store, leads) == 0
-    assert _count(store, deliveries) == 0
+        any_store.add_lead(widget, _lead(name=None))
+    assert _count(any_store, leads) == 0
+    assert _count(any_store, deliveries) == 0
 
 
-def test_concurrent_writers_all_commit(store: Store) -> None:
-    widget = store.create_widget("P", demo_settings())
+def test_concurrent_writers_all_commit(any_store: Store) -> None:
+    widget = any_store.create_widget("P", demo_settings())
     errors: list[BaseException] = []
 
     def submit(index: int) -> None:
         try:
             for n in range(10):
-                store.add_lead(widget, _lead(name=f"writer {index}-{n}"), token_nonce=f"{index}-{n}")
+                any_store.add_lead(widget, _lead(name=f"writer {index}-{n}"), token_nonce=f"{index}-{n}")
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -99,16 +84,16 @@ def test_concurrent_writers_all_commit(store: Store) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert _count(store, leads) == 60
+    assert _count(any_store, leads) == 60
 
 
-def test_views_and_blocked_are_counted_per_day(store: Store) -> None:
-    widget = store.create_widget("P", demo_settings())
-    store.count(widget.id, "views")
-    store.count(widget.id, "views")
-    store.count(widget.id, "blocked")
+def test_views_and_blocked_are_counted_per_day(any_store: Store) -> None:
+    widget = any_store.create_widget("P", demo_settings())
+    any_store.count(widget.id, "views")
+    any_store.count(widget.id, "views")
+    any_store.count(widget.id, "blocked")
     from widget.store import daily_stats
 
-    with store.reading() as conn:
+    with any_store.reading() as conn:
         row = conn.execute(select(daily_stats)).one()
     assert (row.views, row.submissions, row.blocked) == (2, 0, 1)

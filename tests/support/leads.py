@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from widget.store import NewLead, Store, Widget, attempts, deliveries, leads, make_engine, metadata
+from widget.store import NewLead, Store, Widget, attempts, deliveries, leads
 
 DAY = 86400.0
 
@@ -79,9 +79,3 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def bare_store(kind: str, url: str) -> Store:
-    """Return an empty store (tables dropped and created) at url; ``kind`` only names it."""
-    store = Store(make_engine(url))
-    metadata.drop_all(store.engine)
-    store.create_all()
-    return store
