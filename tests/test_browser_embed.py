@@ -181,6 +181,8 @@ def test_queue_stub_calls_made_before_the_loader_are_replayed(live_server: Serve
         assert page.evaluate("ReadyToRebuild.loaded") == 1
         page.evaluate("ReadyToRebuild.destroy('api')")
         assert page.evaluate("document.querySelectorAll('iframe').length") == 0
+        page.evaluate("ReadyToRebuild.mount('#slot', {widget: 'demo', id: 'by-selector'})")
+        assert page.evaluate("document.querySelector('#slot iframe').src").count("instance=by-selector") == 1
         assert page.evaluate("window.__violations") == []
 
 

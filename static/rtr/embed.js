@@ -32,6 +32,7 @@
     var p = new URLSearchParams({ mode, origin: loc.origin, instance: id, page: loc.origin + loc.pathname });
     new URLSearchParams(loc.search).forEach((v, k) => { if (!k.indexOf('utm_')) p.set(k, v); });
     ['lang', 'service', 'theme'].forEach(k => o[k] && p.set(k, o[k]));
+    if (typeof target == 'string') target = d.querySelector(target);
     var f = it.frame = make('iframe', 'border:0;width:100%;display:block;margin:auto;max-width:720px;height:1700px',
       mode == 'inline' && target);
     f.title = 'Request a free consultation';
