@@ -204,3 +204,5 @@ def test_cli_create_list_and_demo(runner) -> None:
     assert "already exists" in runner.invoke(args=["rtr", "demo"]).output
     bad = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--notify-email", "nope"])
     assert bad.exit_code == 2 and "notify_emails.0" in bad.output
+    internal = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--webhook-url", "http://169.254.169.254/"])
+    assert internal.exit_code == 2 and "webhook_url" in internal.output

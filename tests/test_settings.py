@@ -121,3 +121,17 @@ def test_normalise_origin(text: str, origin: str | None) -> None:
 def test_consent_version_changes_with_the_wording() -> None:
     assert consent_version("I agree.") == consent_version("I agree.")
     assert consent_version("I agree.") != consent_version("I agree!")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://169.254.169.254/latest", "http://10.0.0.5/x",
+                                 "http://[::ffff:127.0.0.1]/x"])
+def test_internal_webhook_addresses_are_named_when_saved(url: str) -> None:
+    settings = dict(demo_settings(), webhook_url=url)
+    assert validate_settings(settings)[1] == {}, "without the app's setting only the URL's form is checked"
+    errors = validate_settings(settings, webhook_allow_private=False)[1]
+    assert set(errors) == {"webhook_url"}
+
+
+def test_loopback_webhook_allowed_for_development() -> None:
+    settings = dict(demo_settings(), webhook_url="http://127.0.0.1:8080/hook")
+    assert validate_settings(settings, webhook_allow_private=True)[1] == {}

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .extension import get_state
@@ -43,7 +43,7 @@ def create_widget(name: str, notify_emails: tuple[str, ...], webhook_url: str,
     """Create a widget and print its id."""
     raw = default_settings(name)
     raw.update(notify_emails=list(notify_emails), webhook_url=webhook_url, allowed_origins=list(allowed_origins))
-    settings, errors = validate_settings(raw)
+    settings, errors = validate_settings(raw, current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
     if errors:
         _fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
     widget = get_state().store.create_widget(name, settings)

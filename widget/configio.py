@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
+from flask import current_app
 from sqlalchemy import insert, select, update
 
 from .cli import rtr
@@ -96,7 +97,7 @@ def _check_widget(item: Any, index: int) -> ImportedWidget:
         raise ConfigFileError(f"{where}.name: give the widget a name of up to 200 characters.")
     if "settings" not in item:
         raise ConfigFileError(f"{where}.settings: missing.")
-    settings, errors = validate_settings(item["settings"])
+    settings, errors = validate_settings(item["settings"], current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
     if errors:
         field, message = sorted(errors.items())[0]
         path = "settings" if field == "settings" else f"settings.{field}"

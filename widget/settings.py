@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from .ssrf import url_problem
+
 DEFAULT_CRISIS_NOTICE = (
     "If you are in danger or thinking about harming yourself, please don't wait for us. "
     "Call or text 988, or chat at 988lifeline.org, to reach the Suicide & Crisis Lifeline "
@@ -133,8 +135,12 @@ def consent_version(consent_text: str) -> str:
     return hashlib.sha256(consent_text.encode("utf-8")).hexdigest()[:12]
 
 
-def validate_settings(raw: Any) -> tuple[dict[str, Any], Errors]:
-    """Return (clean settings, errors by field path). Missing keys take their defaults."""
+def validate_settings(raw: Any, webhook_allow_private: bool | None = None) -> tuple[dict[str, Any], Errors]:
+    """Return (clean settings, errors by field path). Missing keys take their defaults.
+
+    With ``webhook_allow_private`` (the app's RTR_WEBHOOK_ALLOW_PRIVATE) the webhook URL is also
+    checked against the SSRF guard, so an internal address is named when it is saved, not sent.
+    """
     errors: Errors = {}
     if not isinstance(raw, dict):
         return default_settings(), {"settings": "Settings must be a JSON object."}
@@ -163,6 +169,10 @@ def validate_settings(raw: Any) -> tuple[dict[str, Any], Errors]:
     clean["alert_email"] = _optional_email(raw.get("alert_email", ""), "alert_email", errors)
     clean["detail_level"] = _choice(raw.get("detail_level", "contact"), "detail_level", DETAIL_LEVELS, errors)
     clean["webhook_url"] = _url(raw.get("webhook_url", ""), "webhook_url", errors)
+    if webhook_allow_private is not None and clean["webhook_url"] and "webhook_url" not in errors:
+        problem = url_problem(clean["webhook_url"], webhook_allow_private)
+        if problem:
+            errors["webhook_url"] = problem
     clean["webhook_format"] = _choice(raw.get("webhook_format", "generic"), "webhook_format", WEBHOOK_FORMATS, errors)
     clean["hubspot_portal_id"] = _pattern(raw.get("hubspot_portal_id", ""), "hubspot_portal_id", r"\d{1,12}", errors)
     clean["hubspot_form_guid"] = _pattern(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -182,7 +183,7 @@ def raw_settings(form: SettingsForm) -> tuple[dict[str, Any], dict[str, list[int
 def check(form: SettingsForm) -> tuple[dict[str, Any], bool]:
     """Validate what was typed; put each message on its field; return (clean settings, ok)."""
     raw, rows = raw_settings(form)
-    clean, errors = validate_settings(raw)
+    clean, errors = validate_settings(raw, current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
     name = (form.name.data or "").strip()
     if not name:
         errors["name"] = "Give the widget a name, e.g. the practice's name."
