@@ -35,6 +35,21 @@ def test_widget_round_trip_and_versions(any_store: Store) -> None:
     assert any_store.get_widget("missing") is None
 
 
+def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -> None:
+    from sqlalchemy import update
+
+    from widget.store import widgets
+
+    settings = dict(demo_settings(), webhook_url="https://old.example.com/hook")
+    any_store.create_widget("P", settings, widget_id="p")
+    with any_store.engine.begin() as conn:
+        conn.execute(update(widgets).values(webhook_disabled_at=1.0))
+    any_store.save_settings("p", dict(settings, heading="Same URL"))
+    assert any_store.get_widget("p").webhook_disabled_at == 1.0
+    any_store.save_settings("p", dict(settings, webhook_url="https://new.example.com/hook"))
+    assert any_store.get_widget("p").webhook_disabled_at is None
+
+
 def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) -> None:
     settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
     widget = any_store.create_widget("P", settings)

@@ -277,12 +277,18 @@ class Store:
         return [Widget.from_row(row) for row in rows]
 
     def save_settings(self, widget_id: str, settings: dict[str, Any], name: str | None = None) -> int:
-        """Store new settings and return the new version number."""
+        """Store new settings and return the new version number.
+
+        A different webhook URL is a different endpoint: one switched off by a 410 comes back on.
+        """
         with self.engine.begin() as conn:
-            current = conn.execute(select(widgets.c.version).where(widgets.c.id == widget_id)).scalar_one()
+            row = conn.execute(select(widgets.c.version, widgets.c.settings).where(widgets.c.id == widget_id)).one()
+            current, old = row.version, row.settings
             values: dict[str, Any] = {"settings": settings, "version": current + 1, "updated_at": time.time()}
             if name is not None:
                 values["name"] = name
+            if (old or {}).get("webhook_url") != settings.get("webhook_url"):
+                values["webhook_disabled_at"] = None
             conn.execute(update(widgets).where(widgets.c.id == widget_id).values(**values))
         return current + 1
 
