@@ -54,11 +54,33 @@ def test_missing_secret_key_outside_testing_names_the_key(monkeypatch, tmp_path:
         ("RTR_PROXY_COUNT", -1),
         ("RTR_PUBLIC_URL", "widgets.example.com"),
         ("RTR_WEBHOOK_ALLOW_PRIVATE", "maybe"),
+        # Flask-Limiter skips a limit it cannot parse, so a typo would switch the flood defence off.
+        ("RTR_SUBMIT_LIMIT", "5 a minute"),
+        ("RTR_WIDGET_SUBMIT_LIMIT", "lots"),
+        ("RTR_ADMIN_LOGIN_LIMIT", ""),
+        ("RTR_ADMIN_ACCOUNT_LIMIT", "5 per fortnight"),
+        ("RTR_FORM_MAX_AGE", 2),  # not longer than the 3 s time trap: every person would be refused
+        ("RTR_DATABASE_URL", "not a url"),
+        ("RTR_DATABASE_URL", "nosuchdb://host/db"),
+        ("RTR_RATELIMIT_STORAGE_URI", "memcache-typo://localhost:11211"),
     ],
 )
 def test_wrong_values_fail_at_start_up_naming_the_key(make_app, key: str, value: object) -> None:
+    config = {key: value, "RTR_MIN_FORM_SECONDS": 3} if key == "RTR_FORM_MAX_AGE" else {key: value}
     with pytest.raises(ConfigError, match=key):
-        make_app(**{key: value})
+        make_app(**config)
+
+
+def test_text_keys_from_the_environment_stay_text(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RTR_SECRET_KEY", "20261128")
+    monkeypatch.setenv("RTR_SMTP_PASSWORD", "123456")
+    monkeypatch.setenv("RTR_SMTP_PORT", "2525")
+    app = create_app({"TESTING": True, "RTR_WORKER": "off", "RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"},
+                     instance_path=str(tmp_path))
+    assert app.config["RTR_SMTP_PASSWORD"] == "123456" and app.config["RTR_SMTP_PORT"] == 2525
+    app.test_cli_runner().invoke(args=["rtr", "demo"])
+    assert app.test_client().get("/w/demo/frame").status_code == 200, "a numeric secret key signs tokens"
+    get_state(app).store.engine.dispose()
 
 
 def test_extension_on_a_host_app_with_prefix(tmp_path: Path) -> None:

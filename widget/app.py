@@ -23,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     )
     for key, raw in os.environ.items():
         if key.startswith("RTR_") and key != "RTR_INSTANCE_PATH":
-            app.config[key] = parse_env_value(raw)
+            app.config[key] = parse_env_value(raw, key)
     if config:
         app.config.update(config)
     ReadyToRebuild(app)

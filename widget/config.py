@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from flask import Flask
+from limits import parse_many
 
 #: Each key, its default, and what it means. ``None`` means "not set".
 DEFAULTS: dict[str, Any] = {
@@ -72,6 +73,9 @@ DEFAULTS: dict[str, Any] = {
     "RTR_ADMIN_ACCOUNT_LIMIT": "5 per minute;30 per hour",
 }
 
+#: Keys holding text: their environment value is kept as typed, so a numeric password stays a string.
+TEXT_KEYS = frozenset(key for key, value in DEFAULTS.items() if isinstance(value, str)) | {"RTR_SECRET_KEY"}
+LIMIT_KEYS = ("RTR_SUBMIT_LIMIT", "RTR_WIDGET_SUBMIT_LIMIT", "RTR_ADMIN_LOGIN_LIMIT", "RTR_ADMIN_ACCOUNT_LIMIT")
 SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
 WORKER_CHOICES = ("thread", "off")
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
@@ -81,8 +85,13 @@ class ConfigError(RuntimeError):
     """A RTR_* setting is missing or wrong; the message names the key."""
 
 
-def parse_env_value(raw: str) -> Any:
-    """Parse an environment string as JSON where it is JSON, like Flask's from_prefixed_env."""
+def parse_env_value(raw: str, key: str = "") -> Any:
+    """Parse an environment string as JSON where it is JSON, like Flask's from_prefixed_env.
+
+    A key declared as text keeps the string: ``RTR_SMTP_PASSWORD=123456`` must not become a number.
+    """
+    if key in TEXT_KEYS:
+        return raw
     try:
         return json.loads(raw)
     except ValueError:
@@ -106,6 +115,13 @@ def validate(app: Flask) -> None:
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS"):
         _check_non_negative_number(config, key, integer=False)
+    if config["RTR_MIN_FORM_SECONDS"] >= config["RTR_FORM_MAX_AGE"]:
+        raise ConfigError(
+            "RTR_MIN_FORM_SECONDS must be less than RTR_FORM_MAX_AGE, or every form would be refused; "
+            f"got {config['RTR_MIN_FORM_SECONDS']!r} and {config['RTR_FORM_MAX_AGE']!r}."
+        )
+    for key in LIMIT_KEYS:
+        _check_limit(config, key)
     _check_schedule(config)
     _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
     public_url = config["RTR_PUBLIC_URL"]
@@ -131,7 +147,6 @@ def _check_secret_key(app: Flask) -> None:
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
             )
     app.config["RTR_SECRET_KEY"] = key
-    app.config.setdefault("SECRET_KEY", key)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = key
 
@@ -158,6 +173,16 @@ def _check_non_negative_number(config: dict[str, Any], key: str, *, integer: boo
     if number < 0 or isinstance(value, bool):
         raise ConfigError(f"{key} must be zero or more; got {value!r}.")
     config[key] = number
+
+
+def _check_limit(config: dict[str, Any], key: str) -> None:
+    # Checked here because Flask-Limiter reads the string per request and skips one it can't parse.
+    try:
+        parse_many(str(config[key]))
+    except ValueError:
+        raise ConfigError(
+            f"{key} must be a Flask-Limiter limit such as '5 per minute;30 per day'; got {config[key]!r}."
+        ) from None
 
 
 def _check_schedule(config: dict[str, Any]) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 
 from . import config
 from .store import Store, make_engine
@@ -59,19 +61,26 @@ class ReadyToRebuild:
         config.validate(app)
         prefix = "/" + str(app.config["RTR_URL_PREFIX"]).strip("/") if app.config["RTR_URL_PREFIX"] else ""
         app.config["RTR_URL_PREFIX"] = prefix
-        store = Store(make_engine(_database_url(app)))
+        store = Store(_engine(app))
         store.create_all()
         state = RTRState(store=store, url_prefix=prefix, instance_path=app.instance_path)
         app.extensions[EXTENSION_KEY] = state
         _register_parts(app, state)
 
 
-def _database_url(app: Flask) -> str:
+def _engine(app: Flask) -> Engine:
+    """Open RTR_DATABASE_URL, or SQLite in the instance folder; a bad URL names the key."""
     url = str(app.config["RTR_DATABASE_URL"])
-    if url:
-        return url
-    os.makedirs(app.instance_path, exist_ok=True)
-    return "sqlite:///" + os.path.join(app.instance_path, "rtr.sqlite3")
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "rtr.sqlite3")
+    try:
+        return make_engine(url)
+    except (ArgumentError, ImportError) as error:  # unparsable, unknown dialect, driver not installed
+        raise config.ConfigError(
+            f"RTR_DATABASE_URL can't be opened ({error}). Use sqlite:////path/to/rtr.sqlite3 or "
+            "postgresql://user:password@host/dbname (pip install 'ready-to-rebuild[postgres]')."
+        ) from None
 
 
 def _register_parts(app: Flask, state: RTRState) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from limits.errors import ConfigurationError
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import proxy
+from .config import ConfigError
 from .extension import RTRState, get_state
 from .i18n import strings_for
 from .public import blueprint, refuse
@@ -37,7 +39,13 @@ def register(app: Flask, state: RTRState) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # A storage outage must not turn real people away: answer unlimited and log it.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
-    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    try:
+        limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    except ConfigurationError as error:  # an unknown scheme, or its client library is not installed
+        raise ConfigError(
+            f"RTR_RATELIMIT_STORAGE_URI can't be used ({error}). Use memory:// or redis://host:6379 "
+            "(pip install 'ready-to-rebuild[redis]')."
+        ) from None
     state.extras["limiter"] = limiter
     # Every attempt counts against the client (atomic, so a burst cannot slip through), but only
     # stored leads against the widget, so junk and caught bots cannot lock real people out.
