@@ -72,6 +72,18 @@ def test_token_younger_than_the_trap_looks_like_success_and_stores_nothing(trap_
     assert _leads(trap_app) == 0 and _stat(trap_app, "blocked") == 3
 
 
+@pytest.mark.parametrize("token", ["", "not-a-token", "expired"])
+def test_after_a_refused_token_pressing_again_at_once_is_not_taken_for_a_bot(trap_app: Flask, token: str) -> None:
+    # Say the secret key changed while the page was open: the person is asked to press again.
+    client = trap_app.test_client()
+    sent = _aged_token(trap_app, 5 * 3600) if token == "expired" else token
+    refused = client.post("/w/demo/leads", data=valid_lead(token=sent), headers=JSON)
+    assert refused.status_code == 400 and "press the button again" in refused.json["errors"]["token"]
+    again = client.post("/w/demo/leads", data=valid_lead(token=refused.json["token"]), headers=JSON)
+    assert again.status_code == 201
+    assert _leads(trap_app) == 1 and _stat(trap_app, "blocked") == 0
+
+
 def test_a_person_past_the_trap_is_stored(trap_app: Flask) -> None:
     client = trap_app.test_client()
     response = client.post("/w/demo/leads", data=valid_lead(token=_aged_token(trap_app, 3.5)), headers=JSON)
@@ -110,6 +122,16 @@ def test_submission_from_outside_the_allowed_origins_is_403(guarded: Flask, head
     assert response.status_code == 403
     assert response.json["ok"] is False and "origin" in response.json["errors"]
     assert _leads(guarded) == 0
+
+
+def test_a_refused_origin_is_explained_in_the_widgets_language(guarded: Flask) -> None:
+    store = guarded.extensions["rtr"].store
+    store.save_settings("demo", dict(store.get_widget("demo").settings, language="es"))
+    client = guarded.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
+                           headers={**JSON, "Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert response.json["message"] == "Este formulario solo puede enviarse desde el sitio web de la consulta."
 
 
 def test_refused_origin_without_javascript_keeps_the_input(guarded: Flask) -> None:

@@ -16,15 +16,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from . import proxy
 from .config import ConfigError
 from .extension import RTRState, get_state
-from .i18n import strings_for
 from .public import blueprint, refuse
 from .store import Widget
 
 SUBMIT_ENDPOINT = "rtr.submit_lead"
-TOO_LARGE = {
-    "en": "That was more than this form can take. Please shorten your message and send it again.",
-    "es": "Eso es más de lo que admite este formulario. Acorte su mensaje y envíelo de nuevo.",
-}
 
 
 def register(app: Flask, state: RTRState) -> None:
@@ -115,8 +110,7 @@ def answer_rate_limited(error: RateLimitExceeded) -> Response | HTTPException:
     widget = _widget_or_none()
     if widget is None:
         return error
-    words = strings_for(request.values.get("lang") or widget.settings.get("language"))
-    return refuse(widget, 429, words["rate_limited"])
+    return refuse(widget, 429, "rate_limited")
 
 
 def answer_too_large(error: RequestEntityTooLarge) -> Response | HTTPException:
@@ -126,8 +120,7 @@ def answer_too_large(error: RequestEntityTooLarge) -> Response | HTTPException:
         return error
     # The refused body stays unread: give the page helpers an empty form instead of parsing again.
     request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
-    language = (request.args.get("lang") or widget.settings.get("language") or "en")[:2]
-    return refuse(widget, 413, TOO_LARGE.get(language, TOO_LARGE["en"]))
+    return refuse(widget, 413, "too_large")
 
 
 blueprint.register_error_handler(RateLimitExceeded, answer_rate_limited)

@@ -138,7 +138,7 @@ def submit_lead(widget_id: str) -> Response:
     widget = _load_widget(widget_id)
     mode = _mode(request.form.get("mode"))
     if not submission_origin_allowed(request, widget):
-        return _refuse_origin(widget, mode)
+        return refuse(widget, 403, "origin_refused", field="origin")
     form = LeadForm(widget, language=_language(widget), formdata=request.form)
     valid = form.validate()
     store = get_state().store
@@ -174,8 +174,8 @@ def _mode(value: str | None = None) -> str:
 
 
 def _language(widget: Widget) -> str:
-    requested = request.values.get("lang", "")
-    return requested if requested in ("en", "es") else widget.settings.get("language", "en")
+    """Return the language asked for (``data-lang``), else the widget's; LeadForm checks it is one we have."""
+    return request.values.get("lang") or widget.settings.get("language", "en")
 
 
 def _initial_data(widget: Widget) -> dict[str, str]:
@@ -190,13 +190,14 @@ def _initial_data(widget: Widget) -> dict[str, str]:
 def _keep_or_refresh_token(form: LeadForm, widget: Widget) -> None:
     """Give the re-rendered form a token a person can use right away.
 
-    An unused valid token is kept (its age still counts towards the time trap); an expired one is
-    replaced by one already past the trap, so pressing Send again at once is not taken for a bot.
+    An unused valid token is kept (its age still counts towards the time trap). An expired or
+    unreadable one (say, the secret key changed while the page was open) is replaced by one already
+    past the trap: the message asks the person to press again, and doing so at once must not be
+    taken for a bot and silently dropped.
     """
-    check = form.token_check
-    if check.state == "ok":
+    if form.token_check.state == "ok":
         form.token.current_token = form.token.data
-    elif check.state == "expired":
+    else:
         aged = time.time() - float(current_app.config["RTR_MIN_FORM_SECONDS"])
         form.token.current_token = issue_form_token(widget.id, now=aged)
 
@@ -224,17 +225,15 @@ def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Res
     return _render(widget, form, mode=mode, status=status, submitted=True)
 
 
-def _refuse_origin(widget: Widget, mode: str) -> Response:
-    return refuse(widget, 403, "This form can only be sent from the practice's own website.", field="origin")
-
-
-def refuse(widget: Widget, status: int, message: str, field: str | None = None) -> Response:
-    """Refuse a submission kindly: the message, and (without JavaScript) the form as they typed it."""
+def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -> Response:
+    """Refuse a submission kindly, in the visitor's language: the message (``reason`` names it in
+    ``i18n.STRINGS``) and, without JavaScript, the form as they typed it."""
+    form = LeadForm(widget, language=_language(widget), formdata=request.form)
+    message = form.words[reason]
     if wants_json():
         response = jsonify(ok=False, message=message, errors={field: message} if field else {})
         response.status_code = status
         return _secure(response, widget)
-    form = LeadForm(widget, language=_language(widget), formdata=request.form)
     return _render(widget, form, mode=_mode(request.form.get("mode")), status=status, notice=message)
 
 
