@@ -155,6 +155,22 @@ def test_submission_from_an_allowed_origin_or_our_own_frame_is_stored(guarded: F
     assert _leads(guarded) == 1
 
 
+@pytest.mark.parametrize(("base_url", "origin", "status"), [
+    ("https://widgets.example.com", "https://widgets.example.com", 201),  # RTR_PUBLIC_URL
+    ("https://rtr.old-name.example", "https://rtr.old-name.example", 201),  # another name for this server
+    ("http://widgets.example.com", "https://widgets.example.com", 201),  # TLS ended at an untrusted proxy
+    ("https://rtr.old-name.example", "https://rtr.old-name.example.evil.example", 403),
+])
+def test_our_own_frame_may_submit_under_any_name_this_server_answers_to(
+        guarded: Flask, base_url: str, origin: str, status: int) -> None:
+    guarded.config["RTR_PUBLIC_URL"] = "https://widgets.example.com"
+    client = guarded.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), base_url=base_url,
+                           headers={**JSON, "Origin": origin})
+    assert response.status_code == status
+    assert _leads(guarded) == (1 if status == 201 else 0)
+
+
 def test_without_allowed_origins_any_site_may_submit(app: Flask, client: FlaskClient) -> None:
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
                            headers={**JSON, "Origin": "https://any-blog.example"})

@@ -56,10 +56,16 @@ def check_form_token(token: str | None, widget_id: str, now: float | None = None
     return TokenCheck("ok", nonce, age)
 
 
-def own_origin(request: Request) -> str:
-    """Return this server's origin as the browser sees it."""
-    public_url = current_app.config.get("RTR_PUBLIC_URL")
-    return normalise_origin(public_url or request.host_url) or request.host_url.rstrip("/")
+def is_own_origin(origin: str, request: Request) -> bool:
+    """True when origin is this server: RTR_PUBLIC_URL's, or the host the browser addressed.
+
+    The host is compared without the scheme: behind a TLS proxy that is not trusted for
+    X-Forwarded-Proto the app sees http where the browser says https, and no other site can make a
+    browser send our Host.
+    """
+    if origin == normalise_origin(str(current_app.config.get("RTR_PUBLIC_URL") or "")):
+        return True
+    return origin.split("://", 1)[-1] == request.host.lower()
 
 
 def request_origin(request: Request) -> str | None:
@@ -82,7 +88,7 @@ def submission_origin_allowed(request: Request, widget: Widget) -> bool:
     origin = request_origin(request)
     if origin is None:
         return request.headers.get("Origin") != "null"
-    return origin == own_origin(request) or origin in allowed
+    return origin in allowed or is_own_origin(origin, request)
 
 
 def frame_ancestors(widget: Widget | None) -> str:
