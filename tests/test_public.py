@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
 import re
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from widget.extension import resource_dir
 from widget.security import check_form_token, issue_form_token
 from widget.store import deliveries, leads
 
@@ -186,6 +191,24 @@ def test_embed_js_is_served_for_any_page_with_etag(client: FlaskClient) -> None:
     assert first.cache_control.max_age == 300
     again = client.get("/embed.js", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_embed_js_stays_within_its_2_kb_gzip_budget() -> None:
+    body = (Path(resource_dir("static")) / "rtr" / "embed.js").read_bytes()
+    sizes = [len(gzip.compress(body, compresslevel=9, mtime=0))]
+    if shutil.which("gzip"):  # the CLI's deflate differs from zlib's by a few bytes: hold both
+        sizes.append(len(subprocess.run(["gzip", "-9", "-c"], input=body, capture_output=True, check=True).stdout))
+    assert max(sizes) <= 2048, f"embed.js is {sizes} bytes gzip -9; the budget is 2,048"
+
+
+def test_frame_options_from_the_snippet(client: FlaskClient) -> None:
+    chosen = client.get("/w/demo/frame?service=Couples+therapy").get_data(as_text=True)
+    assert '<option selected value="Couples therapy">' in chosen
+    unknown = client.get("/w/demo/frame?service=Hypnosis").get_data(as_text=True)
+    assert "<option selected" not in unknown.replace('<option selected value="">', "")
+    light = client.get("/w/demo/frame").get_data(as_text=True)
+    dark = client.get("/w/demo/frame?theme=dark").get_data(as_text=True)
+    assert "--rtr-bg:#fffaf6" in light and "--rtr-bg:#1d1b22" in dark
 
 
 def test_cli_create_list_and_demo(runner) -> None:
