@@ -126,6 +126,15 @@ def test_no_js_success_shows_thank_you_with_crisis_notice(client: FlaskClient) -
     assert "988" in html and "<form" not in html
 
 
+def test_an_empty_response_time_reads_naturally_in_the_practices_language(app: Flask, client: FlaskClient) -> None:
+    store = app.extensions["rtr"].store
+    settings = dict(store.get_widget("demo").settings, language="es", response_time="",
+                    thank_you_text="Le contactaremos {response_time}.")
+    store.save_settings("demo", settings)
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers=JSON)
+    assert response.json["text"] == "Le contactaremos pronto."
+
+
 def test_expired_token_rerenders_with_input_kept_and_a_usable_token(make_app) -> None:
     app = make_app(RTR_FORM_MAX_AGE=60, RTR_MIN_FORM_SECONDS=3)
     app.test_cli_runner().invoke(args=["rtr", "demo"])

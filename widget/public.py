@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from .extension import RTRState, get_state, resource_dir
 from .forms import UTM_KEYS, LeadForm
+from .i18n import strings_for
 from .security import issue_form_token, secure_public_response, submission_origin_allowed
 from .settings import consent_version, normalise_origin
 from .store import ReplayError, Widget
@@ -238,7 +239,9 @@ def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -
 
 
 def thank_you_text(settings: dict[str, Any]) -> str:
-    return settings["thank_you_text"].replace("{response_time}", settings.get("response_time") or "soon")
+    """Return the thank-you text with {response_time} filled in, in the practice's language."""
+    when = settings.get("response_time") or strings_for(settings.get("language"))["soon"]
+    return settings["thank_you_text"].replace("{response_time}", when)
 
 
 def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
