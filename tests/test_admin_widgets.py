@@ -20,6 +20,7 @@ from widget.extension import get_state
 from widget.settings import default_settings, demo_settings
 from widget.store import NewLead
 
+from .support.delivery import add_leads, rows, settle
 from .support.receiver import Receiver
 from .support.smtp import SmtpServer
 
@@ -436,3 +437,36 @@ def test_a_webhook_switched_off_by_410_can_be_turned_back_on(app: Flask, admin: 
     assert store.get_widget("demo").webhook_disabled_at is None
     assert "The webhook is switched off" not in admin.get(EDIT).get_data(as_text=True)
     assert entries(store)[0][0].action == "widget.webhook_enabled"
+
+
+@pytest.mark.parametrize("how", ["button", "new address"])
+def test_requests_that_waited_while_the_webhook_was_off_reach_it_when_it_is_back(
+        make_app: Callable[..., Flask], how: str) -> None:
+    with Receiver(mode="gone") as gone, Receiver() as receiver:
+        app = make_app(RTR_WEBHOOK_ALLOW_PRIVATE=True, RTR_RETRY_SCHEDULE=[0.0])
+        app.test_cli_runner().invoke(args=["rtr", "demo"])
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session[SESSION_KEY] = {"user": "ann", "seen": time.time()}
+        store = store_of(app)
+        fields = edit_form(client)
+        fields.update(notify_emails="", webhook_url=gone.url())
+        assert client.post(EDIT, data=fields).status_code == 302
+        add_leads(store, store.get_widget("demo"))
+        settle(app)
+        assert store.get_widget("demo").webhook_disabled_at is not None, "the 410 switched it off"
+        add_leads(store, store.get_widget("demo"), 2)  # requests that arrive while it is off
+        settle(app)
+        assert [r["status"] for r in rows(store)] == ["disabled"] * 3
+        if how == "button":
+            gone.mode = "ok"  # the receiver wants requests again
+            response = client.post("/admin/widgets/demo/enable-webhook", data={"csrf_token": fields["csrf_token"]},
+                                   follow_redirects=True)
+        else:
+            fields["webhook_url"] = receiver.url("/new-hook")
+            response = client.post(EDIT, data=fields, follow_redirects=True)
+        assert "3 requests that waited while it was off are being sent now" in response.get_data(as_text=True)
+        settle(app)
+    assert [r["status"] for r in rows(store)] == ["delivered"] * 3
+    arrived = gone.received() if how == "button" else receiver.received("/new-hook")
+    assert len({r.webhook_id for r in arrived}) == 3

@@ -181,3 +181,31 @@ def test_next_due_waits_for_leases_to_end(store: Store) -> None:
     now = time.time() + 1
     queue.claim(store, "w", 30, now=now)
     assert queue.next_due(store) == pytest.approx(now + 30), "an in-flight delivery is not due for idle threads"
+
+
+def test_replay_goes_to_the_widgets_current_addresses(store: Store) -> None:
+    widget = webhook_widget(store, "https://old.example.com/hook", notify_emails=["typo@exmaple.com"])
+    add_leads(store, widget)
+    now = time.time() + 1
+    for delivery in queue.claim(store, "w", 30, limit=2, now=now):
+        queue.record(store, delivery, Outcome("dead", "refused"), SCHEDULE, "w", now=now)
+    settings = dict(widget.settings, webhook_url="https://new.example.com/hook", notify_emails=["desk@example.com"])
+    store.save_settings(widget.id, settings)
+    assert queue.replay(store, queue.failed_ids(store), now=now) == 2
+    assert {r["channel"]: r["target"] for r in rows(store)} == {
+        "email": ["desk@example.com"], "webhook": "https://new.example.com/hook"}
+
+
+def test_resume_webhook_sends_what_waited_while_it_was_off(store: Store) -> None:
+    widget = webhook_widget(store, "https://hooks.example.com/a")
+    other = webhook_widget(store, "https://hooks.example.com/b")
+    add_leads(store, widget, 2)
+    add_leads(store, other)
+    now = time.time() + 1
+    [first] = queue.claim(store, "w", 30, limit=1, now=now)
+    queue.record(store, first, Outcome("disabled", "HTTP 410"), SCHEDULE, "w", now=now)
+    assert [r["status"] for r in rows(store) if r["widget_id"] == widget.id] == ["disabled", "disabled"]
+    assert queue.resume_webhook(store, widget.id, now=now) == 2
+    assert [r["status"] for r in rows(store) if r["widget_id"] == widget.id] == ["pending", "pending"]
+    assert store.get_widget(widget.id).webhook_disabled_at is None
+    assert queue.resume_webhook(store, other.id) == 0, "another widget's deliveries are not touched"

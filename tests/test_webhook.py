@@ -149,6 +149,19 @@ def test_a_hanging_receiver_ends_at_the_timeout(hook_app: Flask, receiver: Recei
     assert outcome == Outcome("retry", "No answer within 0.5 s.")
 
 
+def test_a_switched_off_webhook_is_parked_not_sent(hook_app: Flask, receiver: Receiver) -> None:
+    store = store_of(hook_app)
+    widget = webhook_widget(store, receiver.url())
+    add_leads(store, widget)
+    with store.engine.begin() as conn:  # a 410 to another send switched it off after this one was queued
+        conn.execute(update(widgets).values(webhook_disabled_at=time.time()))
+    job = queue.load_job(store, rows(store)[0])
+    assert job is not None
+    outcome = webhook.send(job)
+    assert outcome.status == "disabled" and "switched off" in outcome.detail
+    assert receiver.received() == []
+
+
 def test_a_closed_port_is_retried(hook_app: Flask) -> None:
     receiver = Receiver().start()
     url = receiver.url()

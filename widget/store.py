@@ -350,7 +350,7 @@ def planned_deliveries(widget: Widget, lead: NewLead, public_id: str) -> list[di
     if settings.get("notify_emails"):
         planned.append({"channel": "email", "target": list(settings["notify_emails"]),
                         "message_id": f"<{public_id}.lead@ready-to-rebuild>"})
-    if settings.get("webhook_url") and not widget.webhook_disabled_at:
+    if settings.get("webhook_url"):  # while a 410 has it switched off, the worker parks it for later
         planned.append({"channel": "webhook", "target": settings["webhook_url"],
                         "message_id": f"msg_{public_id}"})
     if settings.get("confirmation_email"):

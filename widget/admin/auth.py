@@ -27,6 +27,11 @@ def current_admin() -> str | None:
     return str(data.get("user"))
 
 
+def actor() -> str:
+    """Return the signed-in admin's name for the audit log."""
+    return current_admin() or "unknown"
+
+
 def log_in(username: str) -> None:
     session.clear()
     session[SESSION_KEY] = {"user": username, "seen": time.time()}

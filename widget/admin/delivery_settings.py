@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from sqlalchemy import update
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
@@ -20,12 +19,11 @@ from ..delivery import webhook as webhook_channel
 from ..delivery.base import Outcome
 from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_overrides
 from ..extension import get_state
-from ..store import widgets
 from . import blueprint
 from .audit import record
-from .auth import current_admin, login_required
+from .auth import actor, login_required
 from .forms import ActionForm
-from .widgets import load_widget, render_edit
+from .widgets import load_widget, render_edit, send_waiting_webhooks
 
 SECURITY_NAMES = {"": "Use the server's setting", "none": "None (port 25, local relays only)",
                   "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
@@ -45,10 +43,6 @@ class SmtpForm(FlaskForm):
     mail_from = StringField("Sender", description="Like Harbor Light <intake@example.com>.")
 
 
-def _actor() -> str:
-    return current_admin() or "unknown"
-
-
 @blueprint.post("/widgets/<widget_id>/rotate-secret")
 @login_required
 def rotate_secret(widget_id: str) -> Any:
@@ -59,7 +53,7 @@ def rotate_secret(widget_id: str) -> Any:
         return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
     store = get_state().store
     secret = webhook_channel.rotate_secret(store, widget.id)
-    record(store, _actor(), "widget.secret_rotated", widget_id=widget.id)
+    record(store, actor(), "widget.secret_rotated", widget_id=widget.id)
     return render_edit(load_widget(widget.id), new_secret=secret)
 
 
@@ -77,7 +71,7 @@ def send_test(widget_id: str) -> Any:
     if widget.settings.get("webhook_url"):
         outcomes.append(("Webhook", webhook_channel.send_test(widget)))
     channels = ", ".join(f"{name.lower()} {outcome.status}" for name, outcome in outcomes)
-    record(get_state().store, _actor(), "widget.test_sent", channels or "nothing configured", widget_id=widget.id)
+    record(get_state().store, actor(), "widget.test_sent", channels or "nothing configured", widget_id=widget.id)
     return render_edit(widget, test_outcomes=outcomes, test_ran=True)
 
 
@@ -88,10 +82,9 @@ def enable_webhook(widget_id: str) -> Any:
     widget = load_widget(widget_id)
     if ActionForm().validate_on_submit():
         store = get_state().store
-        with store.engine.begin() as conn:
-            conn.execute(update(widgets).where(widgets.c.id == widget.id).values(webhook_disabled_at=None))
-        record(store, _actor(), "widget.webhook_enabled", widget_id=widget.id)
-        flash("The webhook is on again; new requests will be sent to it.", "success")
+        sentence = send_waiting_webhooks(store, widget.id)
+        record(store, actor(), "widget.webhook_enabled", widget_id=widget.id)
+        flash("The webhook is on again. " + sentence, "success")
     else:
         flash("That button's form expired; please press it again.", "error")
     return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id) + "#delivery-tools")
@@ -117,7 +110,7 @@ def smtp() -> Any:
             changed = sorted(k for k in values if k != "clear_password" and values[k] and k != "password")
             if values["password"] or values["clear_password"]:
                 changed.append("password")
-            record(store, _actor(), "smtp.settings", ", ".join(changed))
+            record(store, actor(), "smtp.settings", ", ".join(changed))
             flash("Saved the email server settings.", "success")
             return redirect(url_for("rtr_admin.smtp"))
     form.password.data = ""

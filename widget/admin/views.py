@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..extension import get_state
 from . import blueprint, first_run
 from .audit import record
-from .auth import current_admin, log_in, log_out, login_required
+from .auth import actor, current_admin, log_in, log_out, login_required
 from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm, csrf_failed
 from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
 from .throttle import count_failure, login_blocked
@@ -83,11 +83,6 @@ blueprint.add_app_template_global(csrf_failed, "rtr_csrf_failed")
 @blueprint.context_processor
 def admin_context() -> dict[str, Any]:
     return {"admin_user": current_admin(), "csrf_token": generate_csrf}
-
-
-def actor() -> str:
-    """Return the logged-in admin's name for the audit log."""
-    return current_admin() or "unknown"
 
 
 def _safe_next(target: str | None) -> str:

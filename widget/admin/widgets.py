@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, func, select
 from werkzeug.wrappers import Response
 
+from ..delivery.queue import resume_webhook
+from ..delivery.worker import wake_worker
 from ..extension import get_state
+from ..lead_queries import delete_leads
 from ..settings import default_settings, validate_settings
-from ..store import Widget, daily_stats, deliveries, leads, widgets
+from ..store import Store, Widget, daily_stats, leads, widgets
 from . import blueprint
 from .audit import changed_paths, record
-from .auth import current_admin, login_required
+from .auth import actor, login_required
 from .forms import ActionForm, NewWidgetForm, csrf_failed
 from .settings_form import SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
@@ -27,8 +30,14 @@ def load_widget(widget_id: str) -> Widget:
     return widget
 
 
-def _actor() -> str:
-    return current_admin() or "unknown"
+def send_waiting_webhooks(store: Store, widget_id: str) -> str:
+    """Turn the widget's webhook back on, send what waited while it was off; say so in a sentence."""
+    waiting = resume_webhook(store, widget_id)
+    wake_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not waiting:
+        return "New requests will be sent to it."
+    noun = "request that" if waiting == 1 else "requests that"
+    return f"{waiting} {noun} waited while it was off are being sent now."
 
 
 def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200, **extra: Any) -> Any:
@@ -63,7 +72,7 @@ def new_widget() -> Any:
             form.name.errors = [*form.name.errors, *errors.values()]
         else:
             widget = get_state().store.create_widget(name, settings)
-            record(get_state().store, _actor(), "widget.created", widget_id=widget.id)
+            record(get_state().store, actor(), "widget.created", widget_id=widget.id)
             return render_template("rtr/admin/widget_created.html", widget=widget, copied_from=None)
     return render_template("rtr/admin/widget_new.html", form=form), 400 if form.errors else 200
 
@@ -85,8 +94,11 @@ def edit_widget(widget_id: str) -> Any:
     changed = changed_paths(widget.settings, clean) + (["name"] if name != widget.name else [])
     if changed:
         store.save_settings(widget.id, clean, name=name)
-        record(store, _actor(), "widget.settings", ", ".join(changed), widget_id=widget.id)
-        flash("Saved. Every page with the widget shows the new settings now.", "success")
+        record(store, actor(), "widget.settings", ", ".join(changed), widget_id=widget.id)
+        message = "Saved. Every page with the widget shows the new settings now."
+        if widget.webhook_disabled_at and clean.get("webhook_url") and "webhook_url" in changed:
+            message += " The webhook is on again at its new address. " + send_waiting_webhooks(store, widget.id)
+        flash(message, "success")
     else:
         flash("Nothing changed.", "info")
     return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
@@ -101,7 +113,7 @@ def duplicate_widget(widget_id: str) -> Any:
         return _expired(widget)
     store = get_state().store
     copy = store.create_widget(f"{widget.name} (copy)"[:200], widget.settings)
-    record(store, _actor(), "widget.duplicated", f"copied from {widget.id}", widget_id=copy.id)
+    record(store, actor(), "widget.duplicated", f"copied from {widget.id}", widget_id=copy.id)
     return render_template("rtr/admin/widget_created.html", widget=copy, copied_from=widget)
 
 
@@ -114,11 +126,11 @@ def delete_widget(widget_id: str) -> Any:
     store = get_state().store
     if form.validate_on_submit():
         with store.engine.begin() as conn:
-            conn.execute(delete(deliveries).where(deliveries.c.widget_id == widget.id))
-            conn.execute(delete(leads).where(leads.c.widget_id == widget.id))
+            ids = conn.execute(select(leads.c.id).where(leads.c.widget_id == widget.id)).scalars().all()
+            delete_leads(conn, ids)
             conn.execute(delete(daily_stats).where(daily_stats.c.widget_id == widget.id))
             conn.execute(delete(widgets).where(widgets.c.id == widget.id))
-        record(store, _actor(), "widget.deleted", widget.name, widget_id=widget.id)
+        record(store, actor(), "widget.deleted", widget.name, widget_id=widget.id)
         flash(f"Deleted {widget.name} and its requests.", "success")
         return redirect(url_for("rtr_admin.widgets"))
     with store.reading() as conn:

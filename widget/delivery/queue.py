@@ -7,6 +7,7 @@ single writer (``BEGIN IMMEDIATE``), so the same statement is atomic on both.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from typing import Any
@@ -144,7 +145,8 @@ def _disable_webhook(conn: Any, widget_id: str, now: float) -> bool:
 def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> int:
     """Send dead or disabled deliveries again from the first attempt; return how many were queued.
 
-    Replaying a webhook delivery re-enables its widget's endpoint.
+    Each goes to the widget's current address (an admin who fixed a mistyped email or moved the
+    webhook replays to the new one), and replaying a webhook delivery re-enables the endpoint.
     """
     if not delivery_ids:
         return 0
@@ -152,17 +154,47 @@ def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> i
     chosen = and_(deliveries.c.id.in_([int(i) for i in delivery_ids]),
                   deliveries.c.status.in_(("dead", "disabled")))
     with store.engine.begin() as conn:
-        webhook_widgets = conn.execute(
-            select(deliveries.c.widget_id).where(chosen, deliveries.c.channel == "webhook").distinct()
-        ).scalars().all()
+        found = conn.execute(
+            select(deliveries.c.id, deliveries.c.channel, widgets.c.id.label("widget_id"), widgets.c.settings)
+            .join(widgets, widgets.c.id == deliveries.c.widget_id).where(chosen)
+        ).all()
+        for row in found:
+            target = current_target(row.channel, _settings(row.settings))
+            if target:
+                conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(target=target))
         count = conn.execute(
             update(deliveries).where(chosen).values(
                 status="pending", attempts=0, next_attempt_at=now, lease_until=None, leased_by=None,
             )
         ).rowcount
+        webhook_widgets = {row.widget_id for row in found if row.channel == "webhook"}
         if webhook_widgets:
             conn.execute(update(widgets).where(widgets.c.id.in_(webhook_widgets)).values(webhook_disabled_at=None))
     return count
+
+
+def resume_webhook(store: Store, widget_id: str, now: float | None = None) -> int:
+    """Switch the widget's webhook back on and send what waited while it was off; return how many."""
+    with store.engine.begin() as conn:
+        conn.execute(update(widgets).where(widgets.c.id == widget_id).values(webhook_disabled_at=None))
+        parked = conn.execute(
+            select(deliveries.c.id).where(deliveries.c.widget_id == widget_id, deliveries.c.channel == "webhook",
+                                          deliveries.c.status == "disabled")
+        ).scalars().all()
+    return replay(store, list(parked), now)
+
+
+def current_target(channel: str, settings: dict[str, Any]) -> Any:
+    """Return where a delivery on channel goes under the widget's settings now (None: keep its own)."""
+    if channel == "email":
+        return list(settings.get("notify_emails") or []) or None
+    if channel == "webhook":
+        return settings.get("webhook_url") or None
+    return None
+
+
+def _settings(value: Any) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
 
 
 def failed_ids(store: Store, widget_id: str | None = None) -> list[int]:

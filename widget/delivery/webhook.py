@@ -77,6 +77,9 @@ def send(job: Job) -> Outcome:
     """Deliver one lead to the widget's webhook; never raises for delivery failures."""
     now = time.time()
     widget, url = job.widget, str(job.delivery["target"])
+    if widget.webhook_disabled_at is not None:
+        # Parked, not sent: the receiver said 410 Gone. Turning the webhook back on sends it.
+        return Outcome("disabled", "Not sent: the webhook is switched off since its receiver answered 410 Gone.")
     if widget.settings.get("webhook_format") == "hubspot":
         url = hubspot_url(url, widget)
         payload: dict[str, Any] = hubspot_submission(job.lead, widget)

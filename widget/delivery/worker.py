@@ -193,8 +193,8 @@ def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str
     link = admin_lead_url(app, job.lead["id"])
     if status == "disabled":
         subject = f"Webhook disabled for {widget.name}"
-        what = ("The webhook endpoint answered 410 Gone, so it will get no more requests until you "
-                "replay a delivery or save the webhook settings again.")
+        what = ("The webhook endpoint answered 410 Gone, so it is switched off. New requests wait; press "
+                "\"Turn the webhook back on\" on the widget's page, or save a new webhook address, to send them.")
     else:
         subject = f"A request for {widget.name} could not be delivered by {channel}"
         what = f"It was tried {job.attempt} times and will not be tried again unless you replay it."
@@ -243,13 +243,18 @@ def stop_thread(app: Flask, timeout: float | None = 10) -> None:
         worker.stop(timeout)
 
 
+def wake_worker(app: Flask) -> None:
+    """Have the in-process worker look at the queue now rather than at its next poll (thread mode)."""
+    if app.config["RTR_WORKER"] == "thread":
+        ensure_thread(app).wake()
+
+
 def _on_lead_committed(app: Flask, lead_public_id: str) -> None:
     from flask import has_request_context, request
 
     widget_id = (request.view_args or {}).get("widget_id", "") if has_request_context() else ""
     signals.lead_received.send(app, lead_id=lead_public_id, widget_id=widget_id)
-    if app.config["RTR_WORKER"] == "thread":
-        ensure_thread(app).wake()
+    wake_worker(app)
 
 
 _START_LOCK = threading.Lock()
