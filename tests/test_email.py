@@ -254,13 +254,18 @@ def test_send_test_reaches_the_notify_addresses_or_says_why_not(make_app: Callab
     assert got.rcpt_tos == ["a@x.example", "b@x.example"] and "Test email" in got.message["Subject"]
 
 
-def test_alert_goes_to_rtr_alert_email_else_to_what_the_caller_knows(make_app: Callable[..., Flask]) -> None:
+def test_alert_goes_to_the_widgets_address_else_rtr_alert_email_else_the_fallback(
+        make_app: Callable[..., Flask]) -> None:
     with SmtpServer() as server:
         configured = smtp_app(make_app, server, RTR_ALERT_EMAIL="ops@widgets.example.com")
         fallback = smtp_app(make_app, server)
-        send_alert(configured, "Delivery failed", "Webhook for widget demo is dead.", fallback_to=["x@y.example"])
-        send_alert(fallback, "Webhook disabled", "It answered 410.", fallback_to=["owner@harbor.example"])
-    assert [got.rcpt_tos for got in server.received] == [["ops@widgets.example.com"], ["owner@harbor.example"]]
+        send_alert(configured, "Delivery failed", "Webhook for widget demo is dead.", to=[""],
+                   fallback_to=["x@y.example"])
+        send_alert(fallback, "Webhook disabled", "It answered 410.", to=[""], fallback_to=["owner@harbor.example"])
+        send_alert(configured, "Delivery failed", "The widget names its own.", to=["office@harbor.example"],
+                   fallback_to=["x@y.example"])
+    assert [got.rcpt_tos for got in server.received] == [
+        ["ops@widgets.example.com"], ["owner@harbor.example"], ["office@harbor.example"]]
     assert server.received[0].message["Subject"] == "[Ready to Rebuild] Delivery failed"
     assert "It answered 410." in server.received[1].message.get_content()
 

@@ -133,6 +133,20 @@ def test_failed_attempts_signal_and_a_410_alerts_once(thread_app: Flask, receive
     assert "private words" not in text and "Person" not in text and "example.org" not in text
 
 
+@pytest.mark.parametrize(("alert_email", "expected"), [
+    ("office@harbor.example", "office@harbor.example"), ("", "ops@widgets.example.com"),
+])
+def test_a_dead_delivery_alerts_the_widgets_own_address_before_the_installations(
+        make_app: Callable[..., Flask], receiver: Receiver, alert_email: str, expected: str) -> None:
+    app = make_app(RTR_WEBHOOK_ALLOW_PRIVATE=True, RTR_RETRY_SCHEDULE=[0.0], RTR_ALERT_EMAIL="ops@widgets.example.com")
+    store = get_state(app).store
+    receiver.mode = "error"
+    add_leads(store, webhook_widget(store, receiver.url(), alert_email=alert_email))
+    settle(app)
+    [alert] = alerts(app)
+    assert alert["To"] == expected
+
+
 def test_a_channel_that_raises_costs_a_retry_not_the_worker(make_app: Callable[..., Flask],
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             caplog: pytest.LogCaptureFixture) -> None:

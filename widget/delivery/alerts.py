@@ -16,28 +16,32 @@ from .smtp_config import effective_smtp
 log = logging.getLogger("widget.delivery.alerts")
 
 
-def send_alert(app: Flask, subject: str, body: str, fallback_to: Iterable[str] = ()) -> None:
-    """Email one plain alert to RTR_ALERT_EMAIL (else to ``fallback_to``); log, never raise.
+def send_alert(app: Flask, subject: str, body: str, to: Iterable[str] = (), fallback_to: Iterable[str] = ()) -> None:
+    """Email one plain alert to ``to`` (else RTR_ALERT_EMAIL, else ``fallback_to``); log, never raise.
 
     Without an SMTP server the alert is written as an .eml file like every other email.
     ``subject`` and ``body`` must not carry lead contents: alerts are not covered by the
     widget's detail level.
     """
     try:
-        _send(app, subject, body, fallback_to)
+        _send(app, subject, body, alert_recipients(app, to, fallback_to))
     except Exception:  # an alert about a failure must never become a second failure
         log.exception("Could not send the alert %r", one_line(subject))
 
 
-def alert_recipients(app: Flask, fallback_to: Iterable[str] = ()) -> list[str]:
-    """Return RTR_ALERT_EMAIL when set, else the addresses the caller knows."""
-    configured = str(app.config.get("RTR_ALERT_EMAIL") or "").strip()
-    candidates = [configured] if configured else list(fallback_to)
-    return [ascii_domain(one_line(address)) for address in candidates if one_line(address)]
+def alert_recipients(app: Flask, to: Iterable[str] = (), fallback_to: Iterable[str] = ()) -> list[str]:
+    """Return the first non-empty of: ``to`` (a widget's own alert address), RTR_ALERT_EMAIL, fallback_to.
+
+    A practice that names its alert address gets its alerts, even where the installation has a default.
+    """
+    for candidates in (to, [app.config.get("RTR_ALERT_EMAIL") or ""], fallback_to):
+        found = [ascii_domain(one_line(address)) for address in candidates if one_line(address)]
+        if found:
+            return found
+    return []
 
 
-def _send(app: Flask, subject: str, body: str, fallback_to: Iterable[str]) -> None:
-    recipients = alert_recipients(app, fallback_to)
+def _send(app: Flask, subject: str, body: str, recipients: list[str]) -> None:
     settings = effective_smtp(app)
     if settings.configured and not recipients:
         log.warning("No alert address (RTR_ALERT_EMAIL or the widget's alert email); not sent: %s",

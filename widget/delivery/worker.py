@@ -183,8 +183,8 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
 
         subject, body = alert_text(app, job, outcome, status)
         settings = job.widget.settings
-        fallback = [settings["alert_email"]] if settings.get("alert_email") else list(settings.get("notify_emails", []))
-        send_alert(app, subject, body, fallback_to=fallback)
+        send_alert(app, subject, body, to=[settings.get("alert_email") or ""],
+                   fallback_to=settings.get("notify_emails") or [])
 
 
 def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str, str]:
