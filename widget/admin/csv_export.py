@@ -13,8 +13,9 @@ from flask import Response, request, stream_with_context
 from ..extension import get_state
 from ..lead_queries import iter_leads
 from . import blueprint
-from .auth import current_admin, login_required
-from .leads import audit, filter_from_args
+from .audit import record
+from .auth import actor, login_required
+from .leads import filter_from_args
 
 #: Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -75,7 +76,7 @@ def export_csv() -> Response:
     """Download the leads the inbox filters select, as CSV."""
     lead_filter, _errors = filter_from_args(request.args)
     store = get_state().store
-    audit(store, current_admin() or "", "leads.exported", "CSV export", lead_filter.widget_id or None)
+    record(store, actor(), "leads.exported", "CSV export", lead_filter.widget_id or None)
 
     def generate() -> Iterator[str]:
         with store.reading() as conn:

@@ -12,15 +12,14 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from ..delivery.queue import replay
-from ..delivery.worker import ensure_thread
+from ..delivery.worker import wake_worker
 from ..extension import get_state
 from ..lead_queries import STATUSES, LeadFilter, count_leads, delete_leads, get_lead, list_leads, set_contacted
 from ..retention import retention_days
-from ..store import Store
 from . import blueprint
 from .audit import record
-from .auth import login_required
-from .views import actor
+from .auth import actor, login_required
+from .forms import ActionForm
 
 PAGE_SIZE = 25
 STATUS_LABELS = {
@@ -30,17 +29,8 @@ STATUS_LABELS = {
 REPLAYABLE = ("dead", "disabled")
 
 
-class ActionForm(FlaskForm):
-    """A button-only form: the session CSRF token is all it carries."""
-
-
 class ContactedForm(FlaskForm):
     contacted = HiddenField()
-
-
-def audit(store: Store, who: str, action: str, detail: str, widget_id: str | None) -> None:
-    """Record a lead action in the audit log: ids and counts only, never what the person wrote."""
-    record(store, who, action, detail, widget_id)
 
 
 def filter_from_args(args: MultiDict[str, str]) -> tuple[LeadFilter, dict[str, str]]:
@@ -123,17 +113,11 @@ def replay_delivery(lead_id: int, delivery_id: int) -> Response:
     elif delivery_id not in [d["id"] for d in lead["deliveries"]]:
         abort(404, description="This delivery does not belong to this request.")
     elif replay(get_state().store, [delivery_id]):
-        _wake_worker()
+        wake_worker(current_app._get_current_object())  # type: ignore[attr-defined]
         flash("Sending again now. The attempts below update as the worker reports back.", "success")
     else:
         flash("Only failed deliveries can be sent again; this one is not failed.", "error")
     return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id, _anchor="deliveries"))
-
-
-def _wake_worker() -> None:
-    """Have the in-process worker look at the queue now rather than at its next poll."""
-    if current_app.config["RTR_WORKER"] == "thread":
-        ensure_thread(current_app._get_current_object()).wake()
 
 
 @blueprint.post("/leads/<int:lead_id>/contacted")
@@ -161,7 +145,7 @@ def delete_lead(lead_id: int) -> Any:
         store = get_state().store
         with store.engine.begin() as conn:
             delete_leads(conn, [lead_id])
-        audit(store, actor(), "lead.deleted", f"request #{lead_id} with {len(lead['deliveries'])} deliveries",
+        record(store, actor(), "lead.deleted", f"request #{lead_id} with {len(lead['deliveries'])} deliveries",
               lead["widget_id"])
         flash("The request and its delivery records are deleted.", "success")
         return redirect(url_for("rtr_admin.inbox"))

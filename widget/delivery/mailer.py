@@ -27,7 +27,6 @@ UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
-#: Makes ``rtr/email/*`` loadable in host apps too; the host's own templates folder still wins.
 class SmtpRefusedError(Exception):
     """The server said no, or could not be reached; ``outcome`` says whether to try again."""
 
