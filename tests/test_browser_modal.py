@@ -106,6 +106,18 @@ def test_button_mode_submits_and_close_returns_focus(app: Flask, live_server: Se
     assert names == ["ready", "open", "submitted", "close"]
 
 
+def test_a_launcher_with_any_data_id_appears_and_opens(live_server: ServerThread, browser: Any) -> None:
+    # The frame echoes the loader's instance id exactly; a changed one would leave the launcher hidden.
+    widget = live_server.url("localhost")
+    body = "<script async src='{w}/embed.js' data-widget='demo' data-mode='button' data-id='Ana’s card #1'></script>"
+    with host_site({"/post": host_page(widget, body)}) as site, browser_page(browser) as page:
+        page.goto(site + "/post")
+        page.wait_for_selector(LAUNCHER, state="visible").click()
+        wait_until(lambda: dialog_open(page), "the dialog to open")
+        page.evaluate("ReadyToRebuild.close('Ana’s card #1')")
+        wait_until(lambda: not dialog_open(page), "close() by the same id")
+
+
 def test_popup_opens_from_a_link_and_the_api(live_server: ServerThread, browser: Any) -> None:
     widget = live_server.url("localhost")
     with host_site({"/post": host_page(widget, POPUP)}) as site, browser_page(browser) as page:

@@ -273,7 +273,8 @@ def _render(widget: Widget, form: LeadForm, *, mode: str, status: int, submitted
         widget=widget, settings=settings, form=form, words=form.words, mode=mode, nonce=nonce,
         theme_css=theme_css(settings, request.values.get("theme") == "dark"),
         submitted=submitted, notice=notice, parent_origin=parent_origin,
-        instance=re.sub(r"[^\w-]", "", request.values.get("instance", ""))[:40],
+        # Echoed exactly (escaped by Jinja): the loader matches its messages on this id.
+        instance=request.values.get("instance", "")[:200],
         thank_you_text=thank_you_text(settings),
         language=form.language,
         asset_version=_asset_version(),
