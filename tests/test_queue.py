@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
+from widget.config import DEFAULTS
 from widget.delivery import queue
 from widget.delivery.base import Outcome
 from widget.extension import get_state
@@ -209,3 +210,15 @@ def test_resume_webhook_sends_what_waited_while_it_was_off(store: Store) -> None
     assert [r["status"] for r in rows(store) if r["widget_id"] == widget.id] == ["pending", "pending"]
     assert store.get_widget(widget.id).webhook_disabled_at is None
     assert queue.resume_webhook(store, other.id) == 0, "another widget's deliveries are not touched"
+
+
+def test_the_default_schedule_is_svixs_and_jitter_spreads_it() -> None:
+    schedule = DEFAULTS["RTR_RETRY_SCHEDULE"]
+    # Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; "an attempt that fails three times
+    # before eventually succeeding will be delivered roughly 35 minutes and 5 seconds following the first".
+    assert len(schedule) + 1 == 8
+    waited = sum(queue.retry_delay(made, schedule) or 0 for made in (1, 2, 3))
+    assert 0.9 * (35 * 60 + 5) <= waited <= 1.1 * (35 * 60 + 5)
+    assert queue.retry_delay(8, schedule) is None
+    delays = [queue.retry_delay(3, schedule) or 0 for _ in range(50)]
+    assert len(set(delays)) > 1 and all(1620 <= d <= 1980 for d in delays), "jitter spreads retries by up to 10 %"

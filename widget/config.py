@@ -35,8 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_MAIL_FROM": "Ready to Rebuild <no-reply@localhost>",
     #: Where dead deliveries and disabled webhooks are reported.
     "RTR_ALERT_EMAIL": "",
-    #: Seconds between delivery attempts (first is immediate), Svix-style.
-    "RTR_RETRY_SCHEDULE": [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+    #: Seconds to wait after each failed attempt (the first attempt is immediate), Svix-style.
+    "RTR_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
     #: ``thread``: deliver from a thread in this process; ``off``: run ``flask rtr worker``.
     "RTR_WORKER": "thread",
     #: Flask-Limiter storage: ``redis://host:port`` for several processes; empty: memory (one process).
