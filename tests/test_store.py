@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from widget.settings import demo_settings
-from widget.store import NewLead, ReplayError, Store, deliveries, leads
+from widget.store import NewLead, ReplayError, Store, deliveries, leads, make_engine
 
 
 def _lead(**overrides: object) -> NewLead:
@@ -112,3 +114,33 @@ def test_views_and_blocked_are_counted_per_day(any_store: Store) -> None:
     with any_store.reading() as conn:
         row = conn.execute(select(daily_stats)).one()
     assert (row.views, row.submissions, row.blocked) == (2, 0, 1)
+
+
+def _another_writer_gets_in(path: Path) -> bool:
+    """Try to start a write from a second connection without waiting."""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+def test_sqlite_writes_take_the_lock_at_begin_and_reads_do_not(tmp_path: Path) -> None:
+    path = tmp_path / "rtr.sqlite3"
+    store = Store(make_engine(f"sqlite:///{path}"))
+    store.create_all()
+    try:
+        with store.engine.begin():
+            # BEGIN IMMEDIATE: queued writers wait on busy_timeout instead of failing mid-transaction.
+            assert not _another_writer_gets_in(path)
+        with store.reading() as conn:
+            conn.execute(select(func.count()).select_from(leads)).scalar_one()
+            assert _another_writer_gets_in(path), "a reader must not block writers"
+        assert _another_writer_gets_in(path)
+    finally:
+        store.engine.dispose()
