@@ -41,6 +41,31 @@ def test_frame_renders_the_card(client: FlaskClient) -> None:
     assert 'name="website"' in html
 
 
+def test_optional_fields_follow_the_settings_and_turned_off_ones_store_nothing(app: Flask,
+                                                                            client: FlaskClient) -> None:
+    shown = client.get("/w/demo/frame").get_data(as_text=True)
+    for name in ("phone", "contact_method", "ok_to_voicemail", "service", "location", "message"):
+        assert f'name="{name}"' in shown, name
+    assert "Please don&#39;t include health details" in shown
+    assert "waitlist" not in shown.lower()
+    store = app.extensions["rtr"].store
+    settings = store.get_widget("demo").settings
+    store.save_settings("demo", dict(settings, fields=dict.fromkeys(settings["fields"], False),
+                                     accepting_new_clients=False, waitlist_text="Our waitlist is about three weeks."))
+    hidden = client.get("/w/demo/frame").get_data(as_text=True)
+    for name in ("phone", "contact_method", "ok_to_email", "service", "location", "message"):
+        assert f'name="{name}"' not in hidden, name
+    assert "Our waitlist is about three weeks." in hidden
+    extra = {"phone": "555 010 2030", "contact_method": "text", "ok_to_text": "y", "service": "Couples therapy",
+             "location": "Las Vegas office", "message": "Details the practice chose not to collect"}
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), **extra), headers=JSON)
+    assert response.status_code == 201
+    with store.reading() as conn:
+        lead = conn.execute(select(leads)).one()._mapping
+    assert (lead["phone"], lead["contact_method"], lead["ok_to_text"], lead["service"], lead["location"],
+            lead["message"]) == ("", "", False, "", "", "")
+
+
 def test_public_responses_set_no_cookie_and_send_security_headers(client: FlaskClient) -> None:
     for response in (client.get("/w/demo/frame"), client.get("/w/demo"), client.get("/embed.js"),
                      client.post("/w/demo/leads", data={"name": "x"})):
