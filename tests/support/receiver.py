@@ -1,7 +1,9 @@
 """A real webhook receiver on a loopback port: answers 200, 500, 503 + Retry-After, 410, 308 or hangs.
 
-Every request is recorded (path, headers, body, when). The receiver can be stopped and started
-again on the same port, to play an endpoint that is down for a while.
+Every request is recorded (path, headers, body, when). With ``secrets`` set, the
+``standardwebhooks`` package verifies each request's signature as it arrives (``verified``).
+The receiver can be stopped and started again on the same port, to play an endpoint that is down
+for a while.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from standardwebhooks import Webhook, WebhookVerificationError
 
 REDIRECT_TARGET = "/redirect-target"
 
@@ -24,6 +28,8 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    #: Whether every one of the receiver's ``secrets`` verified the signature (None: none were set).
+    verified: bool | None = None
 
     @property
     def json(self) -> Any:
@@ -51,6 +57,8 @@ class Receiver:
         self.retry_after = retry_after
         self.hang_seconds = hang_seconds
         self.requests: list[Received] = []
+        #: ``whsec_`` secrets that must each verify every request (empty: don't check).
+        self.secrets: list[str] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server: _Server | None = None
@@ -125,7 +133,8 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                record = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                record = Received(self.path, headers, body, time.time(), receiver.verify(body, headers))
                 with receiver._lock:
                     receiver.requests.append(record)
                 receiver._answer(self)
@@ -136,6 +145,17 @@ class Receiver:
                 pass
 
         return Handler
+
+    def verify(self, body: bytes, headers: dict[str, str]) -> bool | None:
+        """Return whether every secret in ``secrets`` verifies the request (None when there are none)."""
+        if not self.secrets:
+            return None
+        try:
+            for secret in self.secrets:
+                Webhook(secret).verify(body, headers)
+        except WebhookVerificationError:
+            return False
+        return True
 
     def _answer(self, handler: BaseHTTPRequestHandler) -> None:
         mode = self.mode
