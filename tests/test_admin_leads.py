@@ -52,6 +52,20 @@ def test_every_lead_page_needs_a_login(client: FlaskClient, store: Store, method
     assert count(store, leads) == 1
 
 
+@pytest.mark.parametrize("method, url", [
+    ("get", "/admin/leads/{id}"), ("get", "/admin/leads/{id}/delete"), ("post", "/admin/leads/{id}/contacted"),
+    ("post", "/admin/leads/1/deliveries/{id}/replay"),
+])
+@pytest.mark.parametrize("number", ["0", "2", str(2**63), "99999999999999999999"])
+def test_a_missing_or_impossible_lead_number_is_a_404(admin: FlaskClient, store: Store, method: str, url: str,
+                                                      number: str) -> None:
+    add(store, store.get_widget("demo"))
+    token = csrf_token(admin.get("/admin/leads/1").get_data(as_text=True))
+    response = getattr(admin, method)(url.format(id=number), data={"csrf_token": token})
+    assert response.status_code == 404
+    assert count(store, leads) == 1
+
+
 def test_inbox_is_newest_first_and_paginated(admin: FlaskClient, store: Store) -> None:
     widget = store.get_widget("demo")
     now = time.time()

@@ -18,6 +18,8 @@ from .store import Store, attempts, deliveries, leads
 STATUSES = ("new", "contacted", "pending", "failed", "delivered")
 DAY = 86400.0
 CHUNK = 500
+#: The largest row id a database stores (SQL BIGINT).
+MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ def delivery_states(conn: Connection, lead_ids: list[int]) -> dict[int, list[dic
 
 
 def get_lead(conn: Connection, lead_id: int) -> dict[str, Any] | None:
-    """Return a lead with its deliveries, each with its attempts (oldest first)."""
+    """Return a lead with its deliveries, each with its attempts (oldest first), or None."""
+    if not 0 < lead_id <= MAX_ID:  # a URL may carry any number; SQLite can't even compare past 64 bits
+        return None
     row = conn.execute(select(leads).where(leads.c.id == lead_id)).first()
     if row is None:
         return None
