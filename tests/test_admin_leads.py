@@ -122,7 +122,9 @@ def test_detail_shows_every_attempt_and_replays_a_dead_delivery(admin: FlaskClie
                    error="SMTP 550 5.1.1 mailbox unavailable")
     page = _page(admin, f"/admin/leads/{lead_id}")
     assert "2026-04-02 09:30" in page and "SMTP 550 5.1.1 mailbox unavailable" in page
-    assert re.search(r"<td class=\"col-channel\">email</td>\s*<td>dead</td>", page)
+    assert re.search(r"<td class=\"col-channel\">email</td>\s*<td>Failed; no more tries</td>", page)
+    assert 'badge-dead">failed</span>' in page, "plain words, not the stored status"
+    assert "email: failed" in _page(admin, "/admin/leads")
     assert "We need help &lt;b&gt;now&lt;/b&gt;" in page and "intake@example.com" in page
     response = admin.post(f"/admin/leads/{lead_id}/deliveries/999/replay", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 404

@@ -27,6 +27,12 @@ STATUS_LABELS = {
     "failed": "Delivery failed", "delivered": "Delivered",
 }
 REPLAYABLE = ("dead", "disabled")
+#: Plain words for the admin: the stored names (``dead``, ``retry``) are the code's, not a therapist's.
+CHANNEL_LABELS = {"email": "Email to the practice", "webhook": "Webhook", "confirmation": "Confirmation to the visitor"}
+DELIVERY_LABELS = {"pending": "sending", "delivered": "delivered", "dead": "failed",
+                   "disabled": "waiting: webhook switched off"}
+ATTEMPT_LABELS = {"delivered": "Delivered", "retry": "Failed; will try again", "dead": "Failed; no more tries",
+                  "disabled": "Webhook switched off"}
 
 
 class ContactedForm(FlaskForm):
@@ -75,7 +81,7 @@ def inbox() -> str:
     return render_template(
         "rtr/admin/leads.html", leads=rows, total=total, page=page, pages=pages, errors=errors,
         lead_filter=lead_filter, filter_args=_filter_args(lead_filter), widgets=widgets,
-        widget_names={w.id: w.name for w in widgets}, statuses=STATUS_LABELS,
+        widget_names={w.id: w.name for w in widgets}, statuses=STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
         retention=[(w.name, retention_days(w.settings)) for w in widgets
                    if not lead_filter.widget_id or w.id == lead_filter.widget_id],
     )
@@ -98,7 +104,8 @@ def lead_detail(lead_id: int) -> str:
     contacted = ContactedForm(contacted="" if lead["status"] == "contacted" else "1")
     return render_template(
         "rtr/admin/lead_detail.html", lead=lead, widget=widget, action_form=ActionForm(),
-        contacted_form=contacted, replayable=REPLAYABLE,
+        contacted_form=contacted, replayable=REPLAYABLE, channel_labels=CHANNEL_LABELS,
+        delivery_labels=DELIVERY_LABELS, attempt_labels=ATTEMPT_LABELS,
         retention=retention_days(widget.settings) if widget else None,
     )
 
