@@ -29,6 +29,19 @@ def test_frame_has_no_axe_violations(live_server: ServerThread, browser: Any, mo
         assert violations(frame) == [], "with validation errors shown"
 
 
+@pytest.mark.parametrize("width", [1280, 360])
+def test_dark_theme_and_a_phone_screen_have_no_axe_violations(live_server: ServerThread, browser: Any,
+                                                               width: int) -> None:
+    with browser_page(browser, viewport={"width": width, "height": 800}) as page:
+        page.goto(live_server.url("localhost") + "/w/demo?theme=dark")
+        assert violations(page) == []
+        page.locator(".rtr-submit").click()
+        page.wait_for_selector("#email-error:not([hidden])")
+        assert violations(page) == [], "with validation errors shown"
+        width_used = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width_used[0] <= width_used[1], "nothing scrolls sideways"
+
+
 def test_thank_you_view_and_hosted_page_have_no_axe_violations(live_server: ServerThread, browser: Any) -> None:
     with browser_page(browser) as page:
         page.goto(live_server.url("localhost") + "/w/demo")

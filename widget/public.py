@@ -245,17 +245,30 @@ def thank_you_text(settings: dict[str, Any]) -> str:
 
 
 def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
-    """Return the CSS custom properties for a widget's theme (validated values, sanitised again)."""
+    """Return the CSS custom properties for a widget's theme (validated values, sanitised again).
+
+    ``--rtr-link`` colours links and focus rings: the accent, or on the dark card a light tint of
+    it, since a practice's accent is chosen to stand out on a light background.
+    """
     theme = dict(settings["theme"])
     if dark:
         theme.update(DARK)
     clean = {key: CSS_VALUE.sub("", str(value)) for key, value in theme.items()}
+    link = _tint(clean["accent_color"], 0.65) if dark else clean["accent_color"]
     return Markup(
         ":root{"
-        f"--rtr-accent:{clean['accent_color']};--rtr-bg:{clean['background_color']};"
+        f"--rtr-accent:{clean['accent_color']};--rtr-link:{link};--rtr-bg:{clean['background_color']};"
         f"--rtr-text:{clean['text_color']};--rtr-radius:{clean['radius']}px;--rtr-font:{clean['font_stack']}"
         "}"
     )
+
+
+def _tint(colour: str, white: float) -> str:
+    """Return a #rgb or #rrggbb colour mixed with that share of white."""
+    digits = colour.lstrip("#")
+    digits = "".join(c * 2 for c in digits) if len(digits) == 3 else digits
+    channels = [int(digits[i:i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in channels)
 
 
 def frame_query(widget_id: str, **params: str) -> str:
