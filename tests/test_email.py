@@ -254,6 +254,17 @@ def test_send_test_reaches_the_notify_addresses_or_says_why_not(make_app: Callab
     assert got.rcpt_tos == ["a@x.example", "b@x.example"] and "Test email" in got.message["Subject"]
 
 
+def test_send_test_without_an_email_server_says_nothing_was_sent(make_app: Callable[..., Flask]) -> None:
+    app = make_app()
+    widget = get_state(app).store.create_widget("A", validate_settings({**demo_settings(),
+                                                                       "notify_emails": ["a@x.example"]})[0])
+    with app.app_context():
+        outcome = channel.send_test(widget)
+    assert outcome.status == "dead" and "No email server is set up" in outcome.detail
+    [eml] = list((Path(app.instance_path) / "outbox").glob("*.eml"))
+    assert str(eml) in outcome.detail, "the admin is told where the file is"
+
+
 def test_alert_goes_to_the_widgets_address_else_rtr_alert_email_else_the_fallback(
         make_app: Callable[..., Flask]) -> None:
     with SmtpServer() as server:

@@ -93,7 +93,7 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
         os.replace(partial, path)
     except OSError as error:
         return Outcome("retry", f"could not write {path}: {error.strerror}")
-    return Outcome("delivered", f"written to {path}")
+    return Outcome("delivered", f"no email server is set up: written to {path}")
 
 
 def send_smtp(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> Outcome:
