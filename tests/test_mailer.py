@@ -151,8 +151,16 @@ def test_no_smtp_host_writes_eml_files_and_says_where_at_start_up(
 def test_start_up_is_quiet_about_the_outbox_when_smtp_is_configured(
         make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        make_app(RTR_SMTP_HOST="smtp.example.com")
+        make_app(RTR_SMTP_HOST="smtp.example.com", RTR_PUBLIC_URL="https://widgets.example.com")
     assert not any("eml" in record.getMessage() for record in caplog.records)
+    assert not any("RTR_PUBLIC_URL" in record.getMessage() for record in caplog.records)
+
+
+def test_start_up_warns_when_emails_would_carry_links_without_the_servers_address(
+        make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        make_app(RTR_SMTP_HOST="smtp.example.com")
+    assert any("RTR_PUBLIC_URL is not set" in record.getMessage() for record in caplog.records)
 
 
 def test_effective_settings_pick_the_usual_port_and_admin_overrides_win(make_app: Callable[..., Flask]) -> None:

@@ -15,6 +15,7 @@ from email.policy import Policy
 from flask import Flask
 
 from ..extension import RTRState
+from ..links import public_base_url
 from .base import Outcome
 from .smtp_config import SmtpSettings, effective_smtp, ensure_table
 
@@ -58,6 +59,11 @@ def register(app: Flask, state: RTRState) -> None:
         app.logger.warning(
             "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",
             outbox_dir(app),
+        )
+    elif not public_base_url(app):
+        app.logger.warning(
+            "RTR_PUBLIC_URL is not set: the links in emails and alerts to a request's admin page are bare "
+            "paths (/admin/leads/…) that no mail program can open. Set it, e.g. https://widgets.example.com"
         )
 
 
