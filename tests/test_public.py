@@ -41,6 +41,21 @@ def test_frame_renders_the_card(client: FlaskClient) -> None:
     assert 'name="website"' in html
 
 
+def test_crisis_numbers_are_one_tap_away_everywhere_the_notice_shows(app: Flask, client: FlaskClient) -> None:
+    frame = client.get("/w/demo/frame").get_data(as_text=True)
+    thanks = client.post("/w/demo/leads", data=valid_lead(token=form_token(client))).get_data(as_text=True)
+    for html in (frame, client.get("/w/demo").get_data(as_text=True), thanks):
+        notice = html[html.index('class="rtr-crisis"'):html.index("</aside>")]
+        assert '<a href="tel:988">988</a>' in notice and '<a href="tel:911">911</a>' in notice
+        assert 'href="https://988lifeline.org"' in notice
+    store = app.extensions["rtr"].store
+    store.save_settings("demo", dict(store.get_widget("demo").settings,
+                                     crisis_notice="After hours: 1-800-988-1234; in danger, call 911 <now>."))
+    html = client.get("/w/demo/frame").get_data(as_text=True)
+    assert "1-800-988-1234" in html and 'href="tel:988"' not in html, "only 988 standing alone is the Lifeline"
+    assert '<a href="tel:911">911</a> &lt;now&gt;.' in html
+
+
 def test_optional_fields_follow_the_settings_and_turned_off_ones_store_nothing(app: Flask,
                                                                             client: FlaskClient) -> None:
     shown = client.get("/w/demo/frame").get_data(as_text=True)

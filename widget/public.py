@@ -21,7 +21,7 @@ from flask import (
     url_for,
 )
 from jinja2 import Undefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
@@ -38,12 +38,28 @@ WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MODES = ("inline", "button", "popup", "page")
 DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
 CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
+# 988 and 911 standing alone (not inside a longer number), and the Lifeline's chat address.
+CRISIS_NUMBER = re.compile(r"(?<![\w-])(988|911)(?![\w-])|(?<![\w.-])(988lifeline\.org)(?![\w-])")
 
 
 def register(app: Flask, state: RTRState) -> None:
     """Mount the public blueprint at the configured prefix."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
     app.jinja_env.globals.setdefault("rtr_attrs", html_attributes)
+    app.jinja_env.filters.setdefault("rtr_crisis_links", crisis_links)
+
+
+def crisis_links(text: str) -> Markup:
+    """Escape the crisis notice, then make 988 and 911 tappable (tel:) and 988lifeline.org a link.
+
+    The person reading it may be on a phone and in crisis: one tap should start the call.
+    """
+    def link(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f'<a href="tel:{match.group(1)}">{match.group(1)}</a>'
+        return '<a href="https://988lifeline.org" target="_blank" rel="noopener">988lifeline.org</a>'
+
+    return Markup(CRISIS_NUMBER.sub(link, str(escape(text))))
 
 
 def html_attributes(**attributes: Any) -> dict[str, Any]:
