@@ -195,6 +195,20 @@ def test_stats_page_draws_the_last_30_days(admin: FlaskClient, store: Store) -> 
     assert admin.get("/admin/widgets/nope/stats").status_code == 404
 
 
+def test_views_and_requests_are_counted_without_cookies_and_the_preview_is_not(
+        app: Flask, admin: FlaskClient, store: Store) -> None:
+    visitor = app.test_client()
+    response = visitor.get("/w/demo/frame")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    admin.get("/admin/widgets/demo/preview")
+    submit(visitor, name="Dana Whitfield")  # loads the frame once more for its token, then sends
+    page = _page(admin, "/admin/widgets/demo/stats")
+    assert "viewed 2 times and sent 1 time (50.0 % of views)" in page
+    with store.reading() as conn:
+        row = conn.execute(daily_stats.select()).one()
+    assert set(row._mapping) == {"widget_id", "day", "views", "submissions", "blocked"}, "whole-day counts only"
+
+
 def test_daily_series_fills_missing_days_with_zero(store: Store) -> None:
     store.count("demo", "views")
     store.count("demo", "views")

@@ -121,15 +121,19 @@ def svg_chart(series: list[DayCount], title: str, description: str, chart_id: st
     return Markup("".join(parts))
 
 
+def _times(count: int, noun: str = "time") -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def describe(series: list[DayCount]) -> str:
     """Return a one-sentence summary of the series for screen readers."""
     views = sum(d.views for d in series)
     submissions = sum(d.submissions for d in series)
     busiest = max(series, key=lambda d: (d.views, d.day))
-    text = (f"Over the last {len(series)} days the form was viewed {views} times and sent {submissions} "
-            f"times ({conversion(views, submissions)} of views).")
+    text = (f"Over the last {len(series)} days the form was viewed {_times(views)} and sent "
+            f"{_times(submissions)} ({conversion(views, submissions)} of views).")
     if busiest.views:
-        text += f" The busiest day was {busiest.day:%B %d} with {busiest.views} views."
+        text += f" The busiest day was {busiest.day:%B %d} with {_times(busiest.views, 'view')}."
     return text
 
 
