@@ -89,8 +89,6 @@ class LeadForm(FlaskForm):
         for name in ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
                      "ok_to_voicemail", "service", "location", "message"):
             self[name].label.text = words[name]
-        self.consent.label.text = settings["consent_text"]
-        self.website.label.text = words["honeypot"]
         self.contact_method.choices = [
             SelectChoice(method, words[f"method_{method}"]) for method in ("email", "phone", "text")
         ]

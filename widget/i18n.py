@@ -48,7 +48,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "waitlist": "Waitlist",
         "close": "Close",
         "honeypot": "Leave this field empty",
-        "required_mark": "required",
         "privacy": "Your request goes only to {practice}.",
     },
     "es": {
@@ -92,7 +91,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "waitlist": "Lista de espera",
         "close": "Cerrar",
         "honeypot": "Deje este campo vacío",
-        "required_mark": "obligatorio",
         "privacy": "Su solicitud llega solo a {practice}.",
     },
 }

@@ -95,18 +95,22 @@ def static(filename: str) -> Response:
 ASSET_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
-def _asset(filename: str, max_age: int) -> Response:
-    """Answer with a static file held in memory, with its ETag and a 304 when it is unchanged."""
+def _asset_file(filename: str) -> tuple[bytes, str]:
+    """Return a static file's bytes and ETag, read once per app; 404 when there is no such asset."""
     cache: dict[str, tuple[bytes, str]] = current_app.extensions.setdefault("rtr_assets", {})
     if filename not in cache:
         path = safe_join(resource_dir("static"), "rtr", filename)
-        suffix = os.path.splitext(filename)[1]
-        if path is None or suffix not in ASSET_TYPES or not os.path.isfile(path):
+        if path is None or os.path.splitext(filename)[1] not in ASSET_TYPES or not os.path.isfile(path):
             abort(404)
         with open(path, "rb") as handle:
             body = handle.read()
         cache[filename] = (body, hashlib.sha256(body).hexdigest()[:16])
-    body, etag = cache[filename]
+    return cache[filename]
+
+
+def _asset(filename: str, max_age: int) -> Response:
+    """Answer with a static file held in memory, with its ETag and a 304 when it is unchanged."""
+    body, etag = _asset_file(filename)
     response = current_app.response_class(body, mimetype=ASSET_TYPES[os.path.splitext(filename)[1]])
     response.set_etag(etag)
     response.cache_control.public = True
@@ -128,19 +132,20 @@ def healthz() -> Response:
 @blueprint.get("/w/<widget_id>/frame")
 def frame(widget_id: str) -> Response:
     """Render the card inside the loader's iframe."""
-    widget = _load_widget(widget_id)
-    get_state().store.count(widget.id, "views")
-    form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
-    return _render(widget, form, mode=_mode(), status=200)
+    return _first_view(widget_id, _mode())
 
 
 @blueprint.get("/w/<widget_id>")
 def hosted_page(widget_id: str) -> Response:
     """Render the card as a full page: for plain links and the no-JavaScript fallback."""
+    return _first_view(widget_id, "page")
+
+
+def _first_view(widget_id: str, mode: str) -> Response:
     widget = _load_widget(widget_id)
     get_state().store.count(widget.id, "views")
     form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
-    return _render(widget, form, mode="page", status=200)
+    return _render(widget, form, mode=mode, status=200)
 
 
 def render_frame_preview(widget: Widget) -> Response:
@@ -318,11 +323,4 @@ def _secure(response: Response, widget: Widget, nonce: str | None = None) -> Res
 
 def _asset_version() -> str:
     """Return a fingerprint of the frame's CSS and JS, so browsers refetch them after an upgrade."""
-    cached = current_app.extensions.get("rtr_asset_version")
-    if cached is None:
-        digest = hashlib.sha256()
-        for name in ("frame.css", "frame.js"):
-            with open(f"{resource_dir('static')}/rtr/{name}", "rb") as handle:
-                digest.update(handle.read())
-        cached = current_app.extensions["rtr_asset_version"] = digest.hexdigest()[:10]
-    return cached
+    return _asset_file("frame.css")[1][:5] + _asset_file("frame.js")[1][:5]
