@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import update
 
 from widget.settings import default_settings
-from widget.store import audit_log
+from widget.store import audit_log, deliveries, widgets
 
+from .support.delivery import add_leads
 from .support.leads import count
 
 
@@ -94,6 +96,25 @@ def test_import_updates_existing_widgets_and_is_audited(source: Flask, tmp_path:
     assert widget.settings["heading"] == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
     assert widget.version == 2
     assert count(source.extensions["rtr"].store, audit_log, audit_log.c.action == "config.imported") == 1
+
+
+def test_a_new_webhook_address_in_the_file_turns_a_410_endpoint_back_on(source: Flask, tmp_path: Path) -> None:
+    store = source.extensions["rtr"].store
+    with store.engine.begin() as conn:
+        conn.execute(update(widgets).where(widgets.c.id == "rio-claro").values(webhook_disabled_at=1.0))
+    exported = _export(source)
+    [rio] = [w for w in exported["widgets"] if w["id"] == "rio-claro"]
+    add_leads(store, store.get_widget("rio-claro"))
+    with store.engine.begin() as conn:  # what the worker does with a request for a switched-off webhook
+        conn.execute(update(deliveries).where(deliveries.c.channel == "webhook").values(status="disabled"))
+    assert _cli(source, "import", _write(tmp_path, exported)).exit_code == 0
+    assert store.get_widget("rio-claro").webhook_disabled_at == 1.0, "the same address stays switched off"
+    rio["settings"]["webhook_url"] = "https://hooks.example.org/new"
+    assert _cli(source, "import", _write(tmp_path, exported)).exit_code == 0
+    assert store.get_widget("rio-claro").webhook_disabled_at is None
+    with store.reading() as conn:
+        row = conn.execute(deliveries.select().where(deliveries.c.channel == "webhook")).one()
+    assert (row.status, row.target) == ("pending", "https://hooks.example.org/new")
 
 
 def test_import_reads_stdin(source: Flask, make_app: Callable[..., Flask]) -> None:

@@ -109,20 +109,31 @@ def _check_widget(item: Any, index: int) -> ImportedWidget:
 
 
 def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) -> tuple[int, int]:
-    """Create or update every widget in one transaction; return (created, updated)."""
+    """Create or update every widget in one transaction; return (created, updated).
+
+    As on the settings page, a new webhook address turns an endpoint switched off by a 410 back
+    on, and the requests that waited for it are queued again.
+    """
+    from .delivery.queue import resume_webhook
     from .store import new_webhook_secret
 
     now = time.time()
     created = updated = 0
+    moved: list[str] = []
     with store.engine.begin() as conn:
-        versions = dict(conn.execute(select(widgets.c.id, widgets.c.version)).all())
+        current = {row.id: row for row in conn.execute(
+            select(widgets.c.id, widgets.c.version, widgets.c.settings, widgets.c.webhook_disabled_at))}
         for item in items:
             secret = item.webhook_secret if with_secrets else None
-            if item.id in versions:
+            if item.id in current:
+                row = current[item.id]
                 values: dict[str, Any] = {"name": item.name, "settings": item.settings,
-                                          "version": versions[item.id] + 1, "updated_at": now}
+                                          "version": row.version + 1, "updated_at": now}
                 if secret:
                     values["webhook_secret"] = secret
+                new_url = item.settings.get("webhook_url")
+                if row.webhook_disabled_at and new_url and new_url != (row.settings or {}).get("webhook_url"):
+                    moved.append(item.id)
                 conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
                 updated += 1
             else:
@@ -131,6 +142,8 @@ def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) 
                     webhook_secret=secret or new_webhook_secret(), created_at=now, updated_at=now,
                 ))
                 created += 1
+    for widget_id in moved:
+        resume_webhook(store, widget_id)
     return created, updated
 
 
