@@ -430,6 +430,12 @@ def test_a_webhook_switched_off_by_410_can_be_turned_back_on(app: Flask, admin: 
         conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
     html = admin.get(EDIT).get_data(as_text=True)
     assert "The webhook is switched off" in html and "410 Gone" in html
+    assert "The webhook is switched off" not in admin.get("/admin/").get_data(as_text=True), "no webhook URL"
+    settings = dict(store.get_widget("demo").settings, webhook_url="https://crm.example.com/in")
+    store.save_settings("demo", settings)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
+    assert "The webhook is switched off" in admin.get("/admin/").get_data(as_text=True), "the list says so too"
     token = read_form(html)["csrf_token"]
     assert admin.post("/admin/widgets/demo/enable-webhook").location.endswith("#delivery-tools")
     assert store.get_widget("demo").webhook_disabled_at is not None
