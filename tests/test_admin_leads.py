@@ -96,6 +96,14 @@ def test_inbox_filters_by_widget_status_and_date(admin: FlaskClient, store: Stor
         conn.execute(leads.update().where(leads.c.id == ids["Di"]).values(status="contacted"))
 
     assert _names(_page(admin, "/admin/leads?widget=second")) == ["Di", "Cy"]
+    with store.engine.begin() as conn:  # Cy's email arrived but a second channel failed: failed, not delivered
+        conn.execute(deliveries.insert().values(
+            lead_id=ids["Cy"], widget_id="second", channel="webhook", target="https://crm.example.com/in",
+            status="dead", attempts=8, next_attempt_at=day, message_id="msg_cy", created_at=day))
+    assert _names(_page(admin, "/admin/leads?status=failed")) == ["Cy", "Ben"]
+    assert _names(_page(admin, "/admin/leads?status=delivered")) == []
+    with store.engine.begin() as conn:
+        conn.execute(deliveries.delete().where(deliveries.c.message_id == "msg_cy"))
     assert _names(_page(admin, "/admin/leads?status=failed")) == ["Ben"]
     assert _names(_page(admin, "/admin/leads?status=delivered")) == ["Cy"]
     assert _names(_page(admin, "/admin/leads?status=pending")) == ["Di", "Ana"]

@@ -60,7 +60,9 @@ def _status_condition(status: str) -> ColumnElement[bool]:
         return _has_delivery("pending")
     if status == "failed":
         return _has_delivery("dead") | _has_delivery("disabled")
-    return delivered_at_expression().is_not(None) & ~_has_delivery("pending")
+    # Delivered: every channel arrived (a lead whose CRM copy failed is not "delivered" here).
+    undelivered = exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status != "delivered")
+    return _has_delivery("delivered") & ~undelivered
 
 
 def delivered_at_expression() -> ColumnElement[Any]:
