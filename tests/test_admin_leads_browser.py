@@ -1,12 +1,10 @@
-"""In Chromium: sign in, replay a dead webhook delivery to a real receiver; axe and 375 px checks."""
+"""In Chromium: sign in, replay a dead webhook delivery to a real receiver, download the CSV; axe and 375 px."""
 
 from __future__ import annotations
 
-import json
-import threading
+import csv
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -19,54 +17,16 @@ from widget.store import Store, deliveries
 
 from .support.axe import assert_accessible_page
 from .support.leads import submit
+from .support.receiver import Receiver
 from .support.servers import ServerThread
 
 pytestmark = pytest.mark.browser
 USER, PASSWORD = "office", "a long and calm sentence"
 
 
-class Receiver:
-    """A loopback HTTP endpoint that answers ``status`` and records each POST body."""
-
-    def __init__(self) -> None:
-        self.status = 500
-        self.bodies: list[dict[str, Any]] = []
-        self.got_ok = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.bodies.append(json.loads(body))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                if receiver.status == 200:
-                    receiver.got_ok.set()
-
-            def log_message(self, *args: Any) -> None:
-                """Stay quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hook"
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
+    with Receiver(mode="error") as running:
         yield running
 
 
@@ -77,7 +37,7 @@ def app(make_app: Callable[..., Flask], receiver: Receiver) -> Iterator[Flask]:
                    RTR_WORKER_POLL_SECONDS=0.1)
     store: Store = app.extensions["rtr"].store
     settings = default_settings("Harbor Light")
-    settings.update(webhook_url=receiver.url, retention_days=60)
+    settings.update(webhook_url=receiver.url(), retention_days=60)
     store.create_widget("Harbor Light", settings, widget_id="harbor")
     create_admin(store, USER, PASSWORD)
     yield app
@@ -109,8 +69,8 @@ def test_replaying_a_dead_delivery_reaches_the_receiver(browser: Any, live_serve
     store: Store = app.extensions["rtr"].store
     lead_id = submit(app.test_client(), "harbor", name="Renée Okafor")
     _wait_for(lambda: _status(store) == "dead", "the delivery to fail twice and die")
-    assert len(receiver.bodies) == 2
-    receiver.status = 200
+    assert len(receiver.received()) == 2
+    receiver.mode = "ok"
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -125,13 +85,36 @@ def test_replaying_a_dead_delivery_reaches_the_receiver(browser: Any, live_serve
     page.wait_for_url(f"{base}/admin/leads/{lead_id}#deliveries")
     assert "Sending again now" in page.inner_text(".flashes")
 
-    assert receiver.got_ok.wait(15), "the replayed delivery never reached the receiver"
-    assert receiver.bodies[-1]["type"] == "lead.created"
+    assert len(receiver.wait_for(3, timeout=15)) == 3, "the replayed delivery never reached the receiver"
+    assert receiver.received()[-1].json["type"] == "lead.created"
     _wait_for(lambda: _status(store) == "delivered", "the delivery to be marked delivered")
     page.reload()
     assert page.locator("#deliveries .badge", has_text="delivered").count() == 1
     assert page.locator("table tbody tr").count() == 3
     context.close()
+
+
+def test_the_csv_download_holds_the_requests_neutralised(browser: Any, live_server: ServerThread, app: Flask,
+                                                        tmp_path: Any) -> None:
+    client = app.test_client()
+    submit(client, "harbor", name="Renée Okafor", email="renee@example.org", phone="+1 (555) 010-0199")
+    submit(client, "harbor", name="-Dash First", email="dash@example.org")
+    context = browser.new_context(viewport={"width": 375, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    base = live_server.url()
+    _sign_in(page, base)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    context.close()
+    with open(saved, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    print(f"\nCSV download {saved.name}: {len(rows)} rows, columns {len(rows[0])}")
+    assert saved.name.startswith("leads-") and saved.suffix == ".csv"
+    assert [(r["name"], r["email"]) for r in rows] == [("'-Dash First", "dash@example.org"),
+                                                       ("Renée Okafor", "renee@example.org")]
+    assert rows[1]["phone"] == "'+1 (555) 010-0199", "a cell a spreadsheet would run as a formula is neutralised"
 
 
 @pytest.mark.parametrize("width", [1280, 375])
