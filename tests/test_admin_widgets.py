@@ -1,112 +1,29 @@
-"""Admin widget pages: the settings form, validation messages, preview, snippets, delivery tools, audit."""
+"""Admin widget pages: the settings form, validation messages, preview, snippets, create/delete, audit.
+
+The delivery tools on the same page (test, secret, SMTP, 410) are in test_admin_delivery.py.
+"""
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable
-from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.audit import entries
-from widget.admin.auth import SESSION_KEY
 from widget.admin.preview import contrast_ratio, contrast_warnings
 from widget.admin.settings_form import build_form, check
-from widget.extension import get_state
 from widget.settings import default_settings, demo_settings
 from widget.store import NewLead
 
-from .support.delivery import add_leads, rows, settle
-from .support.receiver import Receiver
-from .support.smtp import SmtpServer
-
-EDIT = "/admin/widgets/demo"
-
-
-class FormReader(HTMLParser):
-    """Collect the fields of one form as a browser would submit them."""
-
-    def __init__(self, form_id: str | None) -> None:
-        super().__init__()
-        self.form_id, self.inside, self.depth = form_id, False, 0
-        self.fields: list[tuple[str, str]] = []
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self._first_option: str | None = None
-        self._selected = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form" and (self.form_id is None or a.get("id") == self.form_id) and not self.fields:
-            self.inside = True
-        if not self.inside:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            if a.get("type") in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.fields.append((name, a.get("value") or "y"))
-            elif a.get("type") not in ("submit", "button"):
-                self.fields.append((name, a.get("value", "")))
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields.append((name, ""))
-        elif tag == "select" and name:
-            self._select, self._first_option, self._selected = name, None, False
-        elif tag == "option" and self._select:
-            if self._first_option is None:
-                self._first_option = a.get("value", "")
-            if "selected" in a:
-                self.fields.append((self._select, a.get("value", "")))
-                self._selected = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self.inside:
-            self.inside = False
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "select" and self._select:
-            if not self._selected:
-                self.fields.append((self._select, self._first_option or ""))
-            self._select = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            name, value = self.fields[-1]
-            self.fields[-1] = (name, value + data)
-
-
-def read_form(html: str, form_id: str | None = "settings-form") -> dict[str, str]:
-    reader = FormReader(form_id)
-    reader.feed(html)
-    fields = dict(reader.fields)
-    assert "csrf_token" in fields, "the form has no CSRF token"
-    return {name: re.sub(r"^\r?\n", "", value) for name, value in fields.items()}
+from .support.admin_pages import EDIT, edit_form, error_of, read_form, signed_in, store_of
 
 
 @pytest.fixture
 def admin(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"user": "ann", "seen": time.time()}
-    return client
+    return signed_in(app.test_client())
 
-
-def edit_form(admin: FlaskClient, path: str = EDIT) -> dict[str, str]:
-    return read_form(admin.get(path).get_data(as_text=True))
-
-
-def error_of(html: str, field_id: str) -> str:
-    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
-    return match.group(1) if match else ""
-
-
-def store_of(app: Flask) -> Any:
-    return get_state(app).store
 
 
 # The form covers every setting ---------------------------------------------------------------
@@ -276,9 +193,7 @@ def test_low_contrast_pairs_are_warned_about(admin: FlaskClient) -> None:
 def test_snippets_for_every_mode_with_paste_instructions(make_app: Callable[..., Flask]) -> None:
     app = make_app(RTR_PUBLIC_URL="https://widgets.example.org")
     app.test_cli_runner().invoke(args=["rtr", "demo"])
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"user": "ann", "seen": time.time()}
+    client = signed_in(app.test_client())
     html = client.get(EDIT).get_data(as_text=True)
     tag = '&lt;script async src=&#34;https://widgets.example.org/embed.js&#34; data-widget=&#34;demo&#34;'
     assert tag + "&gt;&lt;/script&gt;" in html
@@ -338,70 +253,6 @@ def test_delete_asks_first_then_removes_the_widget_and_its_requests(app: Flask, 
     assert admin.get(EDIT).status_code == 404
 
 
-# Delivery: secret rotation, send a test, SMTP page -------------------------------------------
-
-def test_rotate_secret_shows_the_new_one_once(app: Flask, admin: FlaskClient) -> None:
-    before = store_of(app).get_widget("demo").webhook_secret
-    token = edit_form(admin)["csrf_token"]
-    response = admin.post("/admin/widgets/demo/rotate-secret", data={"csrf_token": token})
-    after = store_of(app).get_widget("demo")
-    assert after.webhook_secret != before and after.previous_webhook_secret == before
-    assert after.webhook_secret in response.get_data(as_text=True)
-    assert after.webhook_secret not in admin.get(EDIT).get_data(as_text=True)
-    assert entries(store_of(app))[0][0].action == "widget.secret_rotated"
-
-
-def test_send_a_test_delivers_for_real_and_shows_the_outcomes(make_app: Callable[..., Flask]) -> None:
-    with SmtpServer() as smtp, Receiver() as receiver:
-        app = make_app(RTR_SMTP_HOST="127.0.0.1", RTR_SMTP_PORT=smtp.port, RTR_SMTP_SECURITY="none",
-                       RTR_WEBHOOK_ALLOW_PRIVATE=True)
-        app.test_cli_runner().invoke(args=["rtr", "demo"])
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session[SESSION_KEY] = {"user": "ann", "seen": time.time()}
-        fields = edit_form(client)
-        fields.update(notify_emails="intake@example.com", webhook_url=receiver.url())
-        assert client.post(EDIT, data=fields).status_code == 302
-        response = client.post("/admin/widgets/demo/test", data={"csrf_token": fields["csrf_token"]})
-        html = response.get_data(as_text=True)
-        assert response.status_code == 200
-        outcome = html[html.index('id="test-outcome"'):].split("</div>")[0]
-        assert "Email: delivered." in outcome and "250" in outcome
-        assert "Webhook: delivered." in outcome and "200" in outcome
-        assert len(smtp.received) == 1
-        assert receiver.received()[0].json["type"] == "webhook.test"
-        shown = re.sub(r"<[^>]+>|\s+", " ", outcome).strip()
-        print(f"\nsend a test shows: {shown}")
-
-
-def test_send_a_test_shows_a_refused_webhook(admin: FlaskClient, app: Flask) -> None:
-    with Receiver(mode="error") as receiver:
-        app.config["RTR_WEBHOOK_ALLOW_PRIVATE"] = True
-        fields = edit_form(admin)
-        fields.update(notify_emails="", webhook_url=receiver.url())
-        admin.post(EDIT, data=fields)
-        html = admin.post("/admin/widgets/demo/test", data={"csrf_token": fields["csrf_token"]}).get_data(as_text=True)
-    outcome = html[html.index('id="test-outcome"'):].split("</div>")[0]
-    assert "Webhook: not delivered." in outcome and "500" in outcome and "Email" not in outcome
-
-
-def test_smtp_password_is_never_shown_back(app: Flask, admin: FlaskClient) -> None:
-    fields = read_form(admin.get("/admin/smtp").get_data(as_text=True), "smtp-form")
-    fields.update(host="smtp.example.com", port="587", security="starttls", username="intake",
-                  password="hunter2-but-longer", mail_from="Harbor Light <intake@example.com>")
-    assert admin.post("/admin/smtp", data=fields).status_code == 302
-    html = admin.get("/admin/smtp").get_data(as_text=True)
-    assert "hunter2-but-longer" not in html and "smtp.example.com" in html and "A password is saved" in html
-    again = read_form(html, "smtp-form")
-    assert again["password"] == "" and again["host"] == "smtp.example.com"
-    assert admin.post("/admin/smtp", data={**again, "port": "70000"}).status_code == 400
-    assert admin.post("/admin/smtp", data=again).status_code == 302
-    from widget.delivery.smtp_config import effective_smtp
-    assert effective_smtp(app).password == "hunter2-but-longer"
-    details = [e.detail for e in entries(store_of(app))[0] if e.action == "smtp.settings"]
-    assert details and "password" in details[-1] and all("hunter2" not in d for d in details)
-
-
 # Audit ---------------------------------------------------------------------------------------
 
 def test_audit_page_lists_changes_and_never_lead_contents(app: Flask, admin: FlaskClient) -> None:
@@ -422,57 +273,3 @@ def test_audit_page_lists_changes_and_never_lead_contents(app: Flask, admin: Fla
 def test_audit_page_numbers_never_break_the_page(admin: FlaskClient, page: str) -> None:
     response = admin.get(f"/admin/audit?page={page}")
     assert response.status_code == 200 and "<h1>Audit log</h1>" in response.get_data(as_text=True)
-
-
-def test_a_webhook_switched_off_by_410_can_be_turned_back_on(app: Flask, admin: FlaskClient) -> None:
-    store = store_of(app)
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
-    html = admin.get(EDIT).get_data(as_text=True)
-    assert "The webhook is switched off" in html and "410 Gone" in html
-    assert "The webhook is switched off" not in admin.get("/admin/").get_data(as_text=True), "no webhook URL"
-    settings = dict(store.get_widget("demo").settings, webhook_url="https://crm.example.com/in")
-    store.save_settings("demo", settings)
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
-    assert "The webhook is switched off" in admin.get("/admin/").get_data(as_text=True), "the list says so too"
-    token = read_form(html)["csrf_token"]
-    assert admin.post("/admin/widgets/demo/enable-webhook").location.endswith("#delivery-tools")
-    assert store.get_widget("demo").webhook_disabled_at is not None
-    admin.post("/admin/widgets/demo/enable-webhook", data={"csrf_token": token})
-    assert store.get_widget("demo").webhook_disabled_at is None
-    assert "The webhook is switched off" not in admin.get(EDIT).get_data(as_text=True)
-    assert entries(store)[0][0].action == "widget.webhook_enabled"
-
-
-@pytest.mark.parametrize("how", ["button", "new address"])
-def test_requests_that_waited_while_the_webhook_was_off_reach_it_when_it_is_back(
-        make_app: Callable[..., Flask], how: str) -> None:
-    with Receiver(mode="gone") as gone, Receiver() as receiver:
-        app = make_app(RTR_WEBHOOK_ALLOW_PRIVATE=True, RTR_RETRY_SCHEDULE=[0.0])
-        app.test_cli_runner().invoke(args=["rtr", "demo"])
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session[SESSION_KEY] = {"user": "ann", "seen": time.time()}
-        store = store_of(app)
-        fields = edit_form(client)
-        fields.update(notify_emails="", webhook_url=gone.url())
-        assert client.post(EDIT, data=fields).status_code == 302
-        add_leads(store, store.get_widget("demo"))
-        settle(app)
-        assert store.get_widget("demo").webhook_disabled_at is not None, "the 410 switched it off"
-        add_leads(store, store.get_widget("demo"), 2)  # requests that arrive while it is off
-        settle(app)
-        assert [r["status"] for r in rows(store)] == ["disabled"] * 3
-        if how == "button":
-            gone.mode = "ok"  # the receiver wants requests again
-            response = client.post("/admin/widgets/demo/enable-webhook", data={"csrf_token": fields["csrf_token"]},
-                                   follow_redirects=True)
-        else:
-            fields["webhook_url"] = receiver.url("/new-hook")
-            response = client.post(EDIT, data=fields, follow_redirects=True)
-        assert "3 requests that waited while it was off are being sent now" in response.get_data(as_text=True)
-        settle(app)
-    assert [r["status"] for r in rows(store)] == ["delivered"] * 3
-    arrived = gone.received() if how == "button" else receiver.received("/new-hook")
-    assert len({r.webhook_id for r in arrived}) == 3
