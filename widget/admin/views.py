@@ -71,10 +71,8 @@ def secure_admin_response(response: Response) -> Response:
 
 @blueprint.app_template_global("rtr_admin_nav")
 def admin_nav() -> list[tuple[str, str, bool]]:
-    """Return (url, label, is_current) for the nav links whose pages are installed."""
-    views = current_app.view_functions
-    return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label in NAV
-            if endpoint in views]
+    """Return (url, label, is_current) for each nav link."""
+    return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label in NAV]
 
 
 blueprint.add_app_template_global(csrf_failed, "rtr_csrf_failed")
@@ -193,9 +191,3 @@ def format_datetime(epoch: float | None) -> str:
 def format_isotime(epoch: float | None) -> str:
     """Format epoch seconds as an ISO 8601 UTC timestamp for ``<time datetime>``."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)) if epoch else ""
-
-
-@blueprint.app_template_global("rtr_admin_has")
-def admin_has(endpoint: str) -> bool:
-    """Return whether an admin page is installed (parts of the admin land separately)."""
-    return endpoint in current_app.view_functions
