@@ -56,6 +56,13 @@ def test_thank_you_view_and_hosted_page_have_no_axe_violations(live_server: Serv
         assert [v.split(":")[0] for v in violations(page)] == ["empty-heading"], "axe must catch a planted fault"
 
 
+def test_the_page_for_an_unknown_widget_has_no_axe_violations(live_server: ServerThread, browser: Any) -> None:
+    with browser_page(browser) as page:
+        page.goto(live_server.url("localhost") + "/w/no-such-widget")
+        assert page.locator("h1").inner_text() == "This form isn't available right now"
+        assert violations(page) == []
+
+
 def test_loader_parts_on_the_host_page_are_accessible(live_server: ServerThread, browser: Any) -> None:
     widget = live_server.url("localhost")
     body = ("<script async src='{w}/embed.js' data-widget='demo' data-mode='button'></script>"

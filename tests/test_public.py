@@ -102,10 +102,19 @@ def test_frame_ancestors_follow_allowed_origins(app: Flask, client: FlaskClient)
     assert "frame-ancestors 'self' https://www.example.com" in csp
 
 
-def test_unknown_widget_is_404(client: FlaskClient) -> None:
-    assert client.get("/w/nope/frame").status_code == 404
-    assert client.get("/w/bad%20id/frame").status_code == 404
-    assert client.post("/w/nope/leads", data={}).status_code == 404
+def test_unknown_widget_is_a_kind_404_that_keeps_the_crisis_numbers(client: FlaskClient) -> None:
+    # A practice deleted the widget or mistyped its id: the visitor still sees where to get help now.
+    for path in ("/w/nope/frame", "/w/bad%20id/frame", "/w/nope", "/w/nope/frame?lang=es&theme=dark"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 404 and response.mimetype == "text/html", path
+        assert ("isn&#39;t available" in html or "no está disponible" in html) and 'href="tel:988"' in html, path
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert "Set-Cookie" not in response.headers
+    assert '<html lang="es">' in client.get("/w/nope/frame?lang=es").get_data(as_text=True)
+    posted = client.post("/w/nope/leads", data=valid_lead(), headers=JSON)
+    assert posted.status_code == 404 and posted.json["ok"] is False and "isn't available" in posted.json["message"]
+    assert client.get("/static/nope.js").status_code == 404
 
 
 def test_valid_submission_stores_lead_with_provenance(app: Flask, client: FlaskClient) -> None:

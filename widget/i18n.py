@@ -49,6 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "close": "Close",
         "honeypot": "Leave this field empty",
         "privacy": "Your request goes only to {practice}.",
+        "unavailable_heading": "This form isn't available right now",
+        "unavailable_text": "The practice may have moved it. Please reach them through their website, or try again later.",
     },
     "es": {
         "name": "Su nombre",
@@ -92,6 +94,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "close": "Cerrar",
         "honeypot": "Deje este campo vacío",
         "privacy": "Su solicitud llega solo a {practice}.",
+        "unavailable_heading": "Este formulario no está disponible ahora",
+        "unavailable_text": "Puede que la consulta lo haya cambiado. Contáctela a través de su sitio web o inténtelo más tarde.",
     },
 }
 

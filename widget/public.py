@@ -27,9 +27,9 @@ from werkzeug.wrappers import Response
 
 from .extension import RTRState, get_state, resource_dir
 from .forms import UTM_KEYS, LeadForm
-from .i18n import strings_for
+from .i18n import STRINGS, strings_for
 from .security import issue_form_token, secure_public_response, submission_origin_allowed
-from .settings import consent_version, normalise_origin
+from .settings import consent_version, default_settings, normalise_origin
 from .store import ReplayError, Widget
 
 # The template folder makes rtr/… templates findable in host apps too; theirs still win.
@@ -186,8 +186,26 @@ def submit_lead(widget_id: str) -> Response:
 def _load_widget(widget_id: str) -> Widget:
     widget = get_state().store.get_widget(widget_id) if WIDGET_ID.match(widget_id) else None
     if widget is None:
-        abort(404, description="There is no widget with this id.")
+        abort(_unavailable())
     return widget
+
+
+def _unavailable() -> Response:
+    """Answer 404 for an unknown widget kindly: a visitor may still be reading, so keep the crisis numbers."""
+    language = request.values.get("lang", "")
+    language = language if language in STRINGS else "en"
+    words, nonce = STRINGS[language], secrets.token_urlsafe(12)
+    if wants_json():
+        response = jsonify(ok=False, message=f"{words['unavailable_heading']}. {words['unavailable_text']}", errors={})
+    else:
+        settings = default_settings()
+        html = render_template("rtr/unavailable.html", settings=settings, words=words, nonce=nonce, mode="page",
+                               language=language,
+                               theme_css=theme_css(settings, request.values.get("theme") == "dark"),
+                               asset_version=_asset_version())
+        response = current_app.response_class(html, mimetype="text/html")
+    response.status_code = 404
+    return secure_public_response(response, None, nonce)
 
 
 def _mode(value: str | None = None) -> str:
