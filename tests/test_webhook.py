@@ -162,6 +162,10 @@ def test_a_switched_off_webhook_is_parked_not_sent(hook_app: Flask, receiver: Re
     assert receiver.received() == []
 
 
+def test_the_default_timeout_is_15_s(make_app: Callable[..., Flask]) -> None:
+    assert make_app().config["RTR_WEBHOOK_TIMEOUT"] == 15.0, "issue 3 item 8 (Svix's window, too)"
+
+
 def test_a_closed_port_is_retried(hook_app: Flask) -> None:
     receiver = Receiver().start()
     url = receiver.url()
