@@ -7,15 +7,11 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 
 from ..cli import rtr
 from ..extension import get_state
 from . import queue
-
-
-def register(app: Flask) -> None:
-    """Nothing to do per app: importing this module adds the commands to the ``rtr`` group."""
 
 
 @rtr.command("worker")

@@ -216,9 +216,8 @@ def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str
 
 def register(app: Flask, state: RTRState) -> None:
     """Wake (and in thread mode, lazily start) the worker after each lead; add the CLI commands."""
-    from . import commands
+    from . import commands  # noqa: F401  (worker and retry join the ``rtr`` group on import)
 
-    commands.register(app)
     state.extras.setdefault("lead_listeners", []).append(_on_lead_committed)
     if app.config["RTR_WORKER"] == "thread":
         # Started on the first request, not here: `flask run`'s reloader parent and one-off CLI
