@@ -115,6 +115,9 @@ def guarded(app: Flask) -> Flask:
     {"Referer": "https://evil.example/landing?x=1"},
     {"Origin": "https://www.rebuild-practice.example.evil.example"},
     {"Origin": "http://www.rebuild-practice.example"},
+    {"Origin": "https://www.rebuild-practice.example:99999"},  # present but not an origin: not a pass
+    {"Origin": "null", "Referer": "about:blank"},
+    {"Referer": "/blog/when-trust-is-broken"},
 ])
 def test_submission_from_outside_the_allowed_origins_is_403(guarded: Flask, headers: dict[str, str]) -> None:
     client = guarded.test_client()
