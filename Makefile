@@ -49,7 +49,7 @@ test: setup system-deps
 
 bench: setup system-deps
 	$(PY) bench/embed_weight.py
-	@if [ -f bench/submit_latency.py ]; then $(PY) bench/submit_latency.py; fi
+	$(PY) bench/submit_latency.py
 	$(PY) bench/lead_admin.py
 
 lint: setup

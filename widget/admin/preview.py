@@ -83,6 +83,6 @@ def preview(widget_id: str) -> Response:
         form = submitted_form()
         if not form.validate() and csrf_failed(form):
             abort(400, description="This page expired; reload it to see the preview again.")
-        clean, _ok = check(form)
+        clean, _ok = check(form, resolve_webhook=False)
         widget = dataclasses.replace(widget, settings=clean)
     return preview_response(widget)

@@ -180,10 +180,14 @@ def raw_settings(form: SettingsForm) -> tuple[dict[str, Any], dict[str, list[int
     return raw, {"services": service_rows, "locations": location_rows}
 
 
-def check(form: SettingsForm) -> tuple[dict[str, Any], bool]:
-    """Validate what was typed; put each message on its field; return (clean settings, ok)."""
+def check(form: SettingsForm, resolve_webhook: bool = True) -> tuple[dict[str, Any], bool]:
+    """Validate what was typed; put each message on its field; return (clean settings, ok).
+
+    ``resolve_webhook=False`` skips the webhook's DNS lookup (the preview runs on every keystroke).
+    """
     raw, rows = raw_settings(form)
-    clean, errors = validate_settings(raw, current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
+    allow_private = current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"] if resolve_webhook else None
+    clean, errors = validate_settings(raw, allow_private)
     name = (form.name.data or "").strip()
     if not name:
         errors["name"] = "Give the widget a name, e.g. the practice's name."
