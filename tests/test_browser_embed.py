@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 FIRST_HEIGHT = """
 new MutationObserver((changes, observer) => {
   const iframe = document.querySelector('iframe');
-  if (iframe) { window.__firstHeight = iframe.style.height; observer.disconnect(); }
+  if (iframe) { window.__firstHeight = getComputedStyle(iframe).height; observer.disconnect(); }
 }).observe(document, {childList: true, subtree: true});
 """
 INLINE = "<script async src='{w}/embed.js' data-widget='demo'></script><p id='after'>Read on.</p>"
@@ -66,19 +66,21 @@ def test_inline_mode_submits_and_stores_the_lead(app: Flask, live_server: Server
     assert all("maya" not in detail.lower() for _, detail in events), "events must carry no personal data"
 
 
+@pytest.mark.parametrize("width", [1280, 360])
 def test_validation_error_keeps_input_and_height_follows(app: Flask, live_server: ServerThread,
-                                                         browser: Any) -> None:
+                                                         browser: Any, width: int) -> None:
     widget = live_server.url("localhost")
-    with host_site({"/post": host_page(widget, INLINE)}) as site, browser_page(browser) as page:
+    with (host_site({"/post": host_page(widget, INLINE)}) as site,
+          browser_page(browser, viewport={"width": width, "height": 800}) as page):
         page.add_init_script(FIRST_HEIGHT)
         page.goto(site + "/post")
         frame = frame_of(page)
         wait_until(lambda: height_gap(page, frame) <= 2, "the iframe to take its content's height")
         loaded = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
         reserved = float(page.evaluate("window.__firstHeight").removesuffix("px"))
-        print(f"\nreserved {reserved:.0f}px, loaded card {loaded:.0f}px (1280px window): page shifts "
+        print(f"\nreserved {reserved:.0f}px, loaded card {loaded:.0f}px ({width}px window): page shifts "
               f"{loaded - reserved:+.0f}px")
-        assert abs(loaded - reserved) < 100, "the reserved height should be close to the demo card's"
+        assert abs(loaded - reserved) < 150, "the reserved height should be close to the demo card's"
 
         frame.locator("input[name=name]").fill("Sam")
         frame.locator("input[name=email]").fill("not an address")

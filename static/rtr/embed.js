@@ -33,7 +33,7 @@
     new URLSearchParams(loc.search).forEach((v, k) => { if (!k.indexOf('utm_')) p.set(k, v); });
     ['lang', 'service', 'theme'].forEach(k => o[k] && p.set(k, o[k]));
     if (typeof target == 'string') target = d.querySelector(target);
-    var f = it.frame = make('iframe', 'border:0;width:100%;display:block;margin:auto;max-width:720px;height:1700px',
+    var f = it.frame = make('iframe', 'border:0;width:100%;display:block;margin:auto;max-width:720px;height:max(1700px,2950px - 150vw)',
       mode == 'inline' && target);
     f.title = 'Request a free consultation';
     f.src = base + '/w/' + encodeURIComponent(o.widget) + '/frame?' + p;
@@ -51,7 +51,7 @@
     }
     if (mode == 'button') {
       var b = it.button = make('button', 'position:fixed;right:20px;bottom:20px;z-index:2147483647;border:0;' +
-        'border-radius:99px;padding:14px 22px;font:600 16px sans-serif;color:#fff;background:#6b3350',
+        'border-radius:99px;padding:14px 22px;font:600 16px sans-serif;color:#fff',
         d.body);
       b.hidden = 1;
       b.ariaHasPopup = 'dialog';
