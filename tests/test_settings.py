@@ -58,6 +58,8 @@ def _with(path: str, value: object) -> dict:
         ("crisis_notice", "", "can't be empty"),
         ("crisis_notice", "Please take care of yourself.", "988 or 911"),
         ("practice_name", "Bad\x00name", "control characters"),
+        ("heading", "Ready\nto rebuild?", "one line"),
+        ("services.0.name", "Couples\r\ntherapy", "one line"),
         ("webhook_url", "ftp://example.com/hook", "http:// or https://"),
         ("webhook_url", "javascript:alert(1)", "http:// or https://"),
         ("steps.0.link_url", "example.com", "http:// or https://"),
@@ -83,6 +85,11 @@ def test_bad_values_are_named(path: str, value: object, message: str) -> None:
     field = path if path in errors else next((k for k in errors if k.startswith(path)), None)
     assert field is not None, errors
     assert message in errors[field]
+
+
+def test_longer_texts_may_have_line_breaks() -> None:
+    settings = dict(demo_settings(), intro="First line.\nSecond line.")
+    assert validate_settings(settings)[1] == {}
 
 
 def test_steps_must_be_three() -> None:

@@ -28,6 +28,7 @@ DEFAULT_CONSENT = (
     "I understand this form is not for emergencies."
 )
 
+MULTILINE_TEXTS = frozenset({"intro", "waitlist_text", "crisis_notice", "consent_text", "thank_you_text"})
 OPTIONAL_FIELDS = ("phone", "contact_method", "service", "location", "message")
 DETAIL_LEVELS = ("full", "contact", "alert")
 WEBHOOK_FORMATS = ("generic", "hubspot")
@@ -153,7 +154,7 @@ def validate_settings(raw: Any, webhook_allow_private: bool | None = None) -> tu
         "thank_you_heading": (120, True), "thank_you_text": (600, True),
     }
     for key, (limit, required) in texts.items():
-        clean[key] = _text(raw.get(key, base[key]), key, limit, required, errors)
+        clean[key] = _text(raw.get(key, base[key]), key, limit, required, errors, multiline=key in MULTILINE_TEXTS)
     if clean["crisis_notice"] and not re.search(r"\b(988|911)\b", clean["crisis_notice"]):
         errors["crisis_notice"] = "The crisis notice must keep a way to reach help now (988 or 911)."
     clean["steps"] = _steps(raw.get("steps", base["steps"]), errors)
@@ -193,7 +194,7 @@ def merged(settings: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _text(value: Any, key: str, limit: int, required: bool, errors: Errors) -> str:
+def _text(value: Any, key: str, limit: int, required: bool, errors: Errors, multiline: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -202,6 +203,8 @@ def _text(value: Any, key: str, limit: int, required: bool, errors: Errors) -> s
     value = value.strip()
     if CONTROL_CHARS.search(value):
         errors[key] = "Contains control characters; please retype it."
+    elif not multiline and ("\n" in value or "\r" in value):
+        errors[key] = "Keep this on one line."
     elif required and not value:
         errors[key] = "This can't be empty."
     elif len(value) > limit:
@@ -275,7 +278,7 @@ def _steps(value: Any, errors: Errors) -> list[dict[str, str]]:
             continue
         item = {
             "title": _text(step.get("title", ""), f"{prefix}.title", 80, True, errors),
-            "text": _text(step.get("text", ""), f"{prefix}.text", 300, False, errors),
+            "text": _text(step.get("text", ""), f"{prefix}.text", 300, False, errors, multiline=True),
             "link_url": _url(step.get("link_url", ""), f"{prefix}.link_url", errors),
             "link_label": _text(step.get("link_label", ""), f"{prefix}.link_label", 80, False, errors),
         }
