@@ -52,6 +52,26 @@ def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -
     assert any_store.get_widget("p").webhook_disabled_at is None
 
 
+def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Store) -> None:
+    from sqlalchemy import update
+
+    settings = dict(demo_settings(), notify_emails=["typo@exmaple.com"], webhook_url="https://old.example.com/h")
+    widget = any_store.create_widget("P", settings, widget_id="p")
+    any_store.add_lead(widget, _lead())
+    any_store.add_lead(widget, _lead(name="Already sent"))
+    with any_store.engine.begin() as conn:
+        first_email = conn.execute(select(func.min(deliveries.c.id)).where(deliveries.c.channel == "email")).scalar()
+        conn.execute(update(deliveries).where(deliveries.c.id == first_email).values(status="delivered"))
+    any_store.save_settings("p", dict(settings, notify_emails=["intake@example.com"],
+                                      webhook_url="https://new.example.com/h"))
+    with any_store.reading() as conn:
+        found = {(r.channel, r.status, str(r.target)) for r in conn.execute(select(deliveries))}
+    assert found == {
+        ("email", "delivered", "['typo@exmaple.com']"), ("email", "pending", "['intake@example.com']"),
+        ("webhook", "pending", "https://new.example.com/h"),
+    }
+
+
 def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) -> None:
     settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
     widget = any_store.create_widget("P", settings)

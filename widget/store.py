@@ -289,8 +289,19 @@ class Store:
                 values["name"] = name
             if (old or {}).get("webhook_url") != settings.get("webhook_url"):
                 values["webhook_disabled_at"] = None
+            self._retarget_pending(conn, widget_id, settings)
             conn.execute(update(widgets).where(widgets.c.id == widget_id).values(**values))
         return current + 1
+
+    def _retarget_pending(self, conn: Connection, widget_id: str, settings: dict[str, Any]) -> None:
+        """Point deliveries still waiting to be sent at the addresses just saved (a fixed typo counts)."""
+        for channel in ("email", "webhook"):
+            target = current_target(channel, settings)
+            if target:
+                conn.execute(update(deliveries).where(
+                    deliveries.c.widget_id == widget_id, deliveries.c.channel == channel,
+                    deliveries.c.status == "pending",
+                ).values(target=target))
 
     # Leads -------------------------------------------------------------------------------------
 
@@ -341,6 +352,15 @@ class Store:
     def purge_used_tokens(self, older_than: float) -> int:
         with self.engine.begin() as conn:
             return conn.execute(used_tokens.delete().where(used_tokens.c.used_at < older_than)).rowcount
+
+
+def current_target(channel: str, settings: dict[str, Any]) -> Any:
+    """Return where a delivery on channel goes under the widget's settings now (None: keep its own)."""
+    if channel == "email":
+        return list(settings.get("notify_emails") or []) or None
+    if channel == "webhook":
+        return settings.get("webhook_url") or None
+    return None
 
 
 def planned_deliveries(widget: Widget, lead: NewLead, public_id: str) -> list[dict[str, Any]]:

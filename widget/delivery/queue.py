@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
-from ..store import Store, Widget, attempts, deliveries, leads, widgets
+from ..store import Store, Widget, attempts, current_target, deliveries, leads, widgets
 from .base import Job, Outcome
 
 #: Jitter spreads retries by up to this fraction of the delay either way.
@@ -182,15 +182,6 @@ def resume_webhook(store: Store, widget_id: str, now: float | None = None) -> in
                                           deliveries.c.status == "disabled")
         ).scalars().all()
     return replay(store, list(parked), now)
-
-
-def current_target(channel: str, settings: dict[str, Any]) -> Any:
-    """Return where a delivery on channel goes under the widget's settings now (None: keep its own)."""
-    if channel == "email":
-        return list(settings.get("notify_emails") or []) or None
-    if channel == "webhook":
-        return settings.get("webhook_url") or None
-    return None
 
 
 def _settings(value: Any) -> dict[str, Any]:
