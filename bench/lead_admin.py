@@ -5,6 +5,7 @@ Run: ``.venv/bin/python bench/lead_admin.py [LEADS]`` (default 10000). Prints a 
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 import time
@@ -50,8 +51,10 @@ def timed(label: str, action: Callable[[], Any], rows: list[tuple[str, float, st
 
 
 def main(count: int) -> None:
+    logging.getLogger("widget").setLevel(logging.ERROR)  # start-up notices are for people, not the table
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"TESTING": True, "RTR_SECRET_KEY": "bench", "RTR_WORKER": "off",
+                          "RTR_RATELIMIT_STORAGE_URI": "memory://",
                           "RTR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}, instance_path=folder)
         store = app.extensions["rtr"].store
         settings = demo_settings()
