@@ -13,6 +13,7 @@ from widget.admin.first_run import setup_token
 from widget.admin.passwords import create_admin
 from widget.extension import get_state
 
+from .support.admin_pages import sign_in_page
 from .support.axe import assert_accessible_page
 from .support.host_pages import browser_page, frame_of, host_page, host_site
 from .support.servers import ServerThread
@@ -22,11 +23,7 @@ USER, PASSWORD = "office", "a calm and long sentence"
 
 
 def sign_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/admin/")
-    page.get_by_label("Username").fill(USER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/admin/")
+    sign_in_page(page, base, USER, PASSWORD)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from widget.delivery.worker import stop_thread
 from widget.settings import default_settings
 from widget.store import Store, deliveries
 
+from .support.admin_pages import sign_in_page
 from .support.axe import assert_accessible_page
 from .support.leads import submit
 from .support.receiver import Receiver
@@ -57,11 +58,7 @@ def _status(store: Store) -> str:
 
 
 def _sign_in(page: Any, base: str) -> None:
-    page.goto(f"{base}/admin/leads")
-    page.get_by_label("Username").fill(USER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/admin/leads")
+    sign_in_page(page, base, USER, PASSWORD, landing="/admin/leads")
 
 
 def test_replaying_a_dead_delivery_reaches_the_receiver(browser: Any, live_server: ServerThread, app: Flask,

@@ -95,3 +95,12 @@ def error_of(html: str, field_id: str) -> str:
 
 def store_of(app: Flask) -> Any:
     return get_state(app).store
+
+
+def sign_in_page(page: Any, base: str, user: str, password: str, landing: str = "/admin/") -> None:
+    """Sign in through the real login page in a browser and wait to land on ``landing``."""
+    page.goto(f"{base}{landing}")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}{landing}")
