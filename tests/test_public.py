@@ -18,7 +18,7 @@ from widget.extension import resource_dir
 from widget.security import check_form_token, issue_form_token
 from widget.store import deliveries, leads
 
-from .conftest import form_token, valid_lead
+from .conftest import TOKEN_RE, form_token, valid_lead
 
 JSON = {"Accept": "application/json"}
 
@@ -287,3 +287,31 @@ def test_cli_create_list_and_demo(runner) -> None:
     assert bad.exit_code == 2 and "notify_emails.0" in bad.output
     internal = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--webhook-url", "http://169.254.169.254/"])
     assert internal.exit_code == 2 and "webhook_url" in internal.output
+
+
+def test_database_failure_keeps_what_was_typed_and_logs_no_contents(
+        app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    store = app.extensions["rtr"].store
+    typed = valid_lead(token=form_token(client), name="Quill Marrowby", message="Private words")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE rtr_leads RENAME TO rtr_leads_away")
+    failed = client.post("/w/demo/leads", data=typed)
+    html = failed.get_data(as_text=True)
+    assert failed.status_code == 503
+    assert "save your request just now" in html and 'value="Quill Marrowby"' in html and "Private words" in html
+    kept = TOKEN_RE.search(html).group(1)
+    assert "Quill" not in caplog.text and "Private words" not in caplog.text
+    assert "database failed" in caplog.text
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE rtr_leads_away RENAME TO rtr_leads")
+    again = client.post("/w/demo/leads", data={**typed, "token": kept}, headers=JSON)
+    assert again.status_code == 201 and _lead_count(app) == 1
+
+
+def test_frame_answers_kindly_while_the_database_is_away(app: Flask, client: FlaskClient) -> None:
+    store = app.extensions["rtr"].store
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE rtr_widgets RENAME TO rtr_widgets_away")
+    response = client.get("/w/demo/frame")
+    assert response.status_code == 503 and "988" in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -22,15 +23,18 @@ from flask import (
 )
 from jinja2 import Undefined
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from .extension import RTRState, get_state, resource_dir
 from .forms import UTM_KEYS, LeadForm
 from .i18n import STRINGS, strings_for
-from .security import issue_form_token, secure_public_response, submission_origin_allowed
+from .security import check_form_token, issue_form_token, secure_public_response, submission_origin_allowed
 from .settings import consent_version, default_settings, normalise_origin
 from .store import ReplayError, Widget
+
+log = logging.getLogger("widget.public")
 
 # The template folder makes rtr/… templates findable in host apps too; theirs still win.
 blueprint = Blueprint("rtr", __name__, template_folder=resource_dir("templates"))
@@ -173,6 +177,9 @@ def submit_lead(widget_id: str) -> Response:
     try:
         lead_id = store.add_lead(widget, form.to_lead(consent_version(widget.settings["consent_text"])),
                                  token_nonce=form.token_check.nonce)
+    except SQLAlchemyError as error:
+        log_storage_error(error)
+        return refuse(widget, 503, "storage_failed")
     except ReplayError:
         store.count(widget.id, "blocked")
         return _thanks(widget, form, mode)
@@ -190,8 +197,23 @@ def _load_widget(widget_id: str) -> Widget:
     return widget
 
 
-def _unavailable() -> Response:
-    """Answer 404 for an unknown widget kindly: a visitor may still be reading, so keep the crisis numbers."""
+def log_storage_error(error: SQLAlchemyError) -> None:
+    """Log that the database failed, by kind only: its message may quote the row, i.e. what a person typed."""
+    cause = getattr(error, "orig", None)
+    log.error("The database failed on %s: %s%s", request.endpoint, type(error).__name__,
+              f" ({type(cause).__name__})" if cause is not None else "")
+
+
+@blueprint.errorhandler(SQLAlchemyError)
+def answer_database_down(error: SQLAlchemyError) -> Response:
+    """Answer 503 with the kind page (crisis numbers included) when the database is away."""
+    log_storage_error(error)
+    return _unavailable(status=503)
+
+
+def _unavailable(status: int = 404) -> Response:
+    """Answer an unknown widget (or a database that is away) kindly: a visitor may still be reading,
+    so keep the crisis numbers."""
     language = request.values.get("lang", "")
     language = language if language in STRINGS else "en"
     words, nonce = STRINGS[language], secrets.token_urlsafe(12)
@@ -204,7 +226,7 @@ def _unavailable() -> Response:
                                theme_css=theme_css(settings, request.values.get("theme") == "dark"),
                                asset_version=_asset_version())
         response = current_app.response_class(html, mimetype="text/html")
-    response.status_code = 404
+    response.status_code = status
     return secure_public_response(response, None, nonce)
 
 
@@ -269,6 +291,8 @@ def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -
     """Refuse a submission kindly, in the visitor's language: the message (``reason`` names it in
     ``i18n.STRINGS``) and, without JavaScript, the form as they typed it."""
     form = LeadForm(widget, language=_language(widget), formdata=request.form)
+    form.token_check = check_form_token(request.form.get("token"), widget.id)
+    _keep_or_refresh_token(form, widget)
     message = form.words[reason]
     if wants_json():
         response = jsonify(ok=False, message=message, errors={field: message} if field else {})

@@ -212,8 +212,9 @@ def new_widget_id() -> str:
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` writes."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, future=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # hide_parameters: a database error's message must never carry a lead's contents into a log.
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
