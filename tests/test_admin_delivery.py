@@ -35,6 +35,20 @@ def test_rotate_secret_shows_the_new_one_once(app: Flask, admin: FlaskClient) ->
     assert entries(store_of(app))[0][0].action == "widget.secret_rotated"
 
 
+@pytest.mark.parametrize(("button", "lands_on"), [
+    ("rotate-secret", EDIT), ("test", EDIT), ("duplicate", EDIT), ("enable-webhook", EDIT + "#delivery-tools"),
+])
+def test_an_expired_button_changes_nothing_and_says_so(app: Flask, admin: FlaskClient, button: str,
+                                                       lands_on: str) -> None:
+    secret = store_of(app).get_widget("demo").webhook_secret
+    response = admin.post(f"/admin/widgets/demo/{button}", data={"csrf_token": "expired"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(lands_on)
+    assert "form expired; please press it again" in admin.get(EDIT).get_data(as_text=True)
+    assert store_of(app).get_widget("demo").webhook_secret == secret
+    assert [w.id for w in store_of(app).list_widgets()] == ["demo"]
+    assert [e.action for e in entries(store_of(app))[0] if e.widget_id == "demo"] == [], "nothing was done"
+
+
 def test_send_a_test_delivers_for_real_and_shows_the_outcomes(make_app: Callable[..., Flask]) -> None:
     with SmtpServer() as smtp, Receiver() as receiver:
         app = make_app(RTR_SMTP_HOST="127.0.0.1", RTR_SMTP_PORT=smtp.port, RTR_SMTP_SECURITY="none",

@@ -23,7 +23,7 @@ from . import blueprint
 from .audit import record
 from .auth import actor, login_required
 from .forms import ActionForm
-from .widgets import load_widget, render_edit, send_waiting_webhooks
+from .widgets import expired_button, load_widget, render_edit, send_waiting_webhooks
 
 SECURITY_NAMES = {"": "Use the server's setting", "none": "None (port 25, local relays only)",
                   "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
@@ -49,8 +49,7 @@ def rotate_secret(widget_id: str) -> Any:
     """Give the widget a new webhook secret and show it once."""
     widget = load_widget(widget_id)
     if not ActionForm().validate_on_submit():
-        flash("That button's form expired; please press it again.", "error")
-        return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
+        return expired_button(widget)
     store = get_state().store
     secret = webhook_channel.rotate_secret(store, widget.id)
     record(store, actor(), "widget.secret_rotated", widget_id=widget.id)
@@ -63,8 +62,7 @@ def send_test(widget_id: str) -> Any:
     """Run a real delivery to the saved email addresses and webhook; show each outcome."""
     widget = load_widget(widget_id)
     if not ActionForm().validate_on_submit():
-        flash("That button's form expired; please press it again.", "error")
-        return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
+        return expired_button(widget)
     outcomes: list[tuple[str, Outcome]] = []
     if widget.settings.get("notify_emails"):
         outcomes.append(("Email", email_channel.send_test(widget)))
@@ -80,13 +78,12 @@ def send_test(widget_id: str) -> Any:
 def enable_webhook(widget_id: str) -> Any:
     """Turn a webhook back on after its receiver answered 410 Gone."""
     widget = load_widget(widget_id)
-    if ActionForm().validate_on_submit():
-        store = get_state().store
-        sentence = send_waiting_webhooks(store, widget.id)
-        record(store, actor(), "widget.webhook_enabled", widget_id=widget.id)
-        flash("The webhook is on again. " + sentence, "success")
-    else:
-        flash("That button's form expired; please press it again.", "error")
+    if not ActionForm().validate_on_submit():
+        return expired_button(widget, "#delivery-tools")
+    store = get_state().store
+    sentence = send_waiting_webhooks(store, widget.id)
+    record(store, actor(), "widget.webhook_enabled", widget_id=widget.id)
+    flash("The webhook is on again. " + sentence, "success")
     return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id) + "#delivery-tools")
 
 

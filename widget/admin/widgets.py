@@ -110,7 +110,7 @@ def duplicate_widget(widget_id: str) -> Any:
     """Copy a widget's settings into a new widget (with its own id and webhook secret)."""
     widget = load_widget(widget_id)
     if not ActionForm().validate_on_submit():
-        return _expired(widget)
+        return expired_button(widget)
     store = get_state().store
     copy = store.create_widget(f"{widget.name} (copy)"[:200], widget.settings)
     record(store, actor(), "widget.duplicated", f"copied from {widget.id}", widget_id=copy.id)
@@ -140,6 +140,7 @@ def delete_widget(widget_id: str) -> Any:
     return render_template("rtr/admin/widget_delete.html", widget=widget, form=form, lead_count=lead_count), status
 
 
-def _expired(widget: Widget) -> Response:
+def expired_button(widget: Widget, anchor: str = "") -> Response:
+    """Send the admin back to the widget with a note that the button's form expired."""
     flash("That button's form expired; please press it again.", "error")
-    return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id))
+    return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id) + anchor)
