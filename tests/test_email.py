@@ -299,14 +299,21 @@ def test_alert_without_smtp_is_an_eml_file(make_app: Callable[..., Flask]) -> No
     assert b"Subject: [Ready to Rebuild] Delivery failed" in eml.read_bytes()
 
 
-def test_host_app_overrides_an_email_template_at_the_same_path(tmp_path: Path) -> None:
+def host_with_email_template(tmp_path: Path, name: str, text: str, url_prefix: str = "") -> Flask:
+    """Return a host app whose own templates folder overrides ``rtr/email/<name>``."""
     folder = tmp_path / "templates" / "rtr" / "email"
     folder.mkdir(parents=True)
-    (folder / "lead.txt").write_text("Our own words for {{ practice_name }}.")
+    (folder / name).write_text(text)
     host = Flask("host", template_folder=str(tmp_path / "templates"), instance_path=str(tmp_path / "instance"))
     host.config.update(TESTING=True, RTR_WORKER="off", RTR_SECRET_KEY="k",
                        RTR_DATABASE_URL=f"sqlite:///{tmp_path}/host.sqlite3")
-    ReadyToRebuild(host, url_prefix="/consult")
+    ReadyToRebuild(host, url_prefix=url_prefix or None)
+    return host
+
+
+def test_host_app_overrides_an_email_template_at_the_same_path(tmp_path: Path) -> None:
+    host = host_with_email_template(tmp_path, "lead.txt", "Our own words for {{ practice_name }}.",
+                                    url_prefix="/consult")
     job = store_lead(host)["email"]
     with host.app_context():
         text, html = parts(channel.build_lead_message(host, job, ["intake@harbor.example"]))
@@ -335,13 +342,7 @@ def test_a_submitted_lead_becomes_an_eml_file_in_the_demo(app: Flask) -> None:
 
 
 def test_a_broken_host_template_costs_a_retry_not_the_lead(tmp_path: Path) -> None:
-    folder = tmp_path / "templates" / "rtr" / "email"
-    folder.mkdir(parents=True)
-    (folder / "lead.html").write_text("{% if %}")
-    host = Flask("host", template_folder=str(tmp_path / "templates"), instance_path=str(tmp_path / "instance"))
-    host.config.update(TESTING=True, RTR_WORKER="off", RTR_SECRET_KEY="k",
-                       RTR_DATABASE_URL=f"sqlite:///{tmp_path}/host.sqlite3")
-    ReadyToRebuild(host)
+    host = host_with_email_template(tmp_path, "lead.html", "{% if %}")
     job = store_lead(host)["email"]
     with host.app_context():
         outcome = channel.send_lead(job)
