@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from widget.extension import resource_dir
@@ -199,6 +201,16 @@ def test_expired_token_rerenders_with_input_kept_and_a_usable_token(make_app) ->
     again = client.post("/w/demo/leads", data=valid_lead(token=fresh), headers=JSON)
     assert again.status_code == 201
     assert _lead_count(app) == 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(issued_at=st.floats(min_value=1e9, max_value=4e9, allow_nan=False))
+def test_a_token_is_never_younger_than_the_time_it_was_issued(app: Flask, issued_at: float) -> None:
+    """Rounding the issue time up would make a token refused as too young at exactly the trap's edge."""
+    with app.test_request_context():
+        token = issue_form_token("demo", now=issued_at)
+        edge = issued_at + float(app.config["RTR_MIN_FORM_SECONDS"])
+        assert check_form_token(token, "demo", now=edge).state == "ok"
 
 
 def test_tampered_or_foreign_token_is_refused(app: Flask, client: FlaskClient) -> None:

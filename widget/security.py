@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ def _serializer() -> URLSafeSerializer:
 
 def issue_form_token(widget_id: str, now: float | None = None) -> str:
     """Return a signed token binding a fresh nonce to this widget and the time it was issued."""
-    issued = round(now if now is not None else time.time(), 3)
+    # Floored, not rounded: a time rounded up would make the token younger than it is.
+    issued = math.floor((now if now is not None else time.time()) * 1000) / 1000
     return _serializer().dumps({"w": widget_id, "n": secrets.token_urlsafe(12), "t": issued})
 
 
