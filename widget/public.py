@@ -257,10 +257,10 @@ def _keep_or_refresh_token(form: LeadForm, widget: Widget) -> None:
     past the trap: the message asks the person to press again, and doing so at once must not be
     taken for a bot and silently dropped.
     """
-    config = current_app.config
     if form.token_check.state == "ok":
         form.token.current_token = form.token.data
     else:
+        config = current_app.config
         shortest, longest = float(config["RTR_MIN_FORM_SECONDS"]), float(config["RTR_FORM_MAX_AGE"])
         aged = time.time() - shortest - min(1.0, (longest - shortest) / 2)
         form.token.current_token = issue_form_token(widget.id, now=aged)
