@@ -61,8 +61,8 @@
     return id;
   }
 
-  function open(id) {
-    const it = all.find(x => x._dialog && (!id || x.id == id || x.widget == id));
+  // The first dialog with this id or of this widget (any without an id); a launcher names its own.
+  function open(id, it = all.find(x => x._dialog && (!id || x.id == id || x.widget == id))) {
     if (it) it._asked = 1;
     show(it);
     return it;
@@ -95,7 +95,7 @@
       if (dialog) Object.assign(dialog, { ariaLabel: m.title }).style.cssText = m.backdrop;
       if (it._detail.mode == 'button' && !it._button) {
         it._button = make('button', m.launcher, d.body, {
-          textContent: m.label, ariaHasPopup: 'dialog', onclick: () => open(it.id),
+          textContent: m.label, ariaHasPopup: 'dialog', onclick: () => open(0, it),
         });
       }
       it._ready = 1;
