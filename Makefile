@@ -66,6 +66,7 @@ test: setup system-deps js-check
 
 bench: setup system-deps
 	$(PY) bench/embed_weight.py
+	$(PY) bench/embed_layout_shift.py
 	$(PY) bench/submit_latency.py
 	$(PY) bench/lead_admin.py
 

@@ -10,9 +10,8 @@ from flask import Flask
 
 from widget.settings import default_settings
 
-from .support.host_pages import browser_page, frame_of, host_site, wait_until
 from .support.servers import ServerThread
-from .support.snippet_pages import WATCH_SHIFTS, admin_snippets, blog_post, widget_page
+from .support.snippet_pages import admin_snippets, layout_shift, widget_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,28 +21,6 @@ MOST_CLS = 0.02
 MOST_MISS = 48
 
 
-def settled_card(page: Any) -> float:
-    """Wait until the iframe has taken its card's height and return it."""
-    frame = frame_of(page)
-    inner = lambda: frame.evaluate("document.getElementById('rtr-root').getBoundingClientRect().height")  # noqa: E731
-    outer = lambda: page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")  # noqa: E731
-    wait_until(lambda: abs(outer() - inner()) <= 1, "the iframe to take its card's height")
-    page.wait_for_timeout(300)  # a last resize would still be counted
-    return outer()
-
-
-def layout_shift(app: Flask, browser: Any, widget_url: str, widget_id: str, width: int) -> tuple[float, float, float]:
-    """Paste the admin's inline snippet into a blog post; return (CLS, reserved height, loaded height)."""
-    snippet = admin_snippets(app, browser, widget_url, widget_id)["inline"]
-    with (host_site({"/post": blog_post(snippet)}) as site,
-          browser_page(browser, viewport={"width": width, "height": 800}) as page):
-        page.add_init_script(WATCH_SHIFTS)
-        page.goto(site + "/post")
-        loaded = settled_card(page)
-        cls = page.evaluate("window.__shifts.reduce((a, b) => a + b, 0)")
-        return cls, page.evaluate("window.__firstHeight"), loaded
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize("widget_id", ["demo", "small"])
 def test_the_inline_snippet_reserves_the_cards_height(app: Flask, live_server: ServerThread, browser: Any,
@@ -51,7 +28,8 @@ def test_the_inline_snippet_reserves_the_cards_height(app: Flask, live_server: S
     # Two cards of very different heights: the demo practice's, and a new widget's (no services, one field).
     store = app.extensions["rtr"].store
     store.create_widget("Small Practice", default_settings("Small Practice"), widget_id="small")
-    cls, reserved, loaded = layout_shift(app, browser, live_server.url("localhost"), widget_id, width)
+    snippet = admin_snippets(app, browser, live_server.url("localhost"), widget_id)["inline"]
+    cls, reserved, loaded = layout_shift(browser, snippet, width)
     print(f"\n{widget_id} at {width}px: CLS {cls:.3f}, reserved {reserved:.0f}px, loaded {loaded:.0f}px")
     assert cls <= MOST_CLS
     assert abs(reserved - loaded) <= MOST_MISS, "the snippet should reserve the card's own height"

@@ -13,7 +13,7 @@ from widget.admin.passwords import create_admin, has_admins
 from widget.extension import get_state
 
 from .admin_pages import sign_in_page
-from .host_pages import browser_page
+from .host_pages import browser_page, frame_of, host_site, wait_until
 
 USER, PASSWORD = "snippets", "a calm and long sentence"
 
@@ -61,6 +61,27 @@ def admin_snippets(app: Flask, browser: Any, base: str, widget_id: str = "demo")
     """Return every snippet of the widget as the admin page hands it out (measured)."""
     with widget_page(app, browser, base, widget_id) as page:
         return {mode: page.input_value(f"#snippet-{mode}") for mode in ("inline", "button", "popup", "link")}
+
+
+def settled_card(page: Any) -> float:
+    """Wait until the iframe has taken its card's height and return it."""
+    frame = frame_of(page)
+    inner = lambda: frame.evaluate("document.getElementById('rtr-root').getBoundingClientRect().height")  # noqa: E731
+    outer = lambda: page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")  # noqa: E731
+    wait_until(lambda: abs(outer() - inner()) <= 1, "the iframe to take its card's height")
+    page.wait_for_timeout(300)  # a last resize would still be counted
+    return outer()
+
+
+def layout_shift(browser: Any, snippet: str, width: int) -> tuple[float, float, float]:
+    """Paste the snippet into a blog post; return (CLS, the iframe's first height, its loaded height)."""
+    with (host_site({"/post": blog_post(snippet)}) as site,
+          browser_page(browser, viewport={"width": width, "height": 800}) as page):
+        page.add_init_script(WATCH_SHIFTS)
+        page.goto(site + "/post")
+        loaded = settled_card(page)
+        cls = page.evaluate("window.__shifts.reduce((a, b) => a + b, 0)")
+        return cls, page.evaluate("window.__firstHeight"), loaded
 
 
 class DataAttributes(HTMLParser):
