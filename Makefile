@@ -1,5 +1,5 @@
 # make run  — set everything up, seed the demo practice, start the server on SQLite.
-# make test — set everything up (Debian's chromium, redis, PostgreSQL included) and run every test.
+# make test — set everything up (Debian's chromium, redis, PostgreSQL, npm's build tools included) and run every test.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,7 +22,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP)
+setup: $(STAMP)
 
 # Build the loader that ships (static/rtr/embed.js) from its readable source (js/embed.js).
 js: $(NODE_STAMP)
@@ -32,8 +32,8 @@ js: $(NODE_STAMP)
 js-check: $(NODE_STAMP)
 	npx --no-install eslint
 	@built=$$(mktemp --suffix=.js); trap 'rm -f "$$built"' EXIT; \
-	node js/build.mjs "$$built" && cmp -s "$$built" static/rtr/embed.js || { \
-	  echo "static/rtr/embed.js is stale: run 'make js' and commit it."; exit 1; }
+	node js/build.mjs "$$built" || exit 1; \
+	cmp -s "$$built" static/rtr/embed.js || { echo "static/rtr/embed.js is stale: run 'make js' and commit it."; exit 1; }
 
 # Debian packages the tests drive for real. Installed only when missing (apt needs root).
 system-deps:
