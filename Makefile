@@ -1,5 +1,5 @@
 # make run  — set everything up, seed the demo practice, start the server on SQLite.
-# make test — set everything up (Debian's chromium, redis, PostgreSQL included) and run every test.
+# make test — set everything up (Debian's chromium, redis, PostgreSQL, npm's build tools included) and run every test.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,14 +9,31 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 INSTANCE := $(CURDIR)/instance
 
-.PHONY: run test bench lint setup system-deps clean
+.PHONY: run test bench lint setup system-deps clean js js-check
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# The browser code's tools (terser, eslint), exactly as package-lock.json pins them.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 setup: $(STAMP)
+
+# Build the loader that ships (static/rtr/embed.js) from its readable source (js/embed.js).
+js: $(NODE_STAMP)
+	node js/build.mjs static/rtr/embed.js
+
+# Lint the browser code, and fail when the committed loader is not what its source builds to.
+js-check: $(NODE_STAMP)
+	npx --no-install eslint
+	@built=$$(mktemp --suffix=.js); trap 'rm -f "$$built"' EXIT; \
+	node js/build.mjs "$$built" || exit 1; \
+	cmp -s "$$built" static/rtr/embed.js || { echo "static/rtr/embed.js is stale: run 'make js' and commit it."; exit 1; }
 
 # Debian packages the tests drive for real. Installed only when missing (apt needs root).
 system-deps:
@@ -43,17 +60,18 @@ run: setup
 	echo "" && \
 	$(PY) -W ignore::UserWarning -m flask --app widget run --host $(HOST) --port $(PORT)
 
-test: setup system-deps
+test: setup system-deps js-check
 	$(VENV)/bin/ruff check widget tests bench
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: setup system-deps
 	$(PY) bench/embed_weight.py
+	$(PY) bench/embed_layout_shift.py
 	$(PY) bench/submit_latency.py
 	$(PY) bench/lead_admin.py
 
-lint: setup
+lint: setup js-check
 	$(VENV)/bin/ruff check widget tests bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) node_modules build dist *.egg-info .pytest_cache

@@ -92,10 +92,13 @@ def test_copy_button_puts_the_snippet_on_the_clipboard(app: Flask, admin_user: N
     with browser_page(browser, permissions=["clipboard-read", "clipboard-write"]) as page:
         sign_in(page, base)
         page.goto(f"{base}/admin/widgets/demo")
+        page.wait_for_selector("#snippets[data-measured=current]", state="attached")
         page.get_by_role("button", name="Copy the card in the page snippet").click()
         page.locator("#snippets .copy-status", has_text="Copied.").first.wait_for()
         copied = page.evaluate("navigator.clipboard.readText()")
-        assert copied == f'<script async src="{base}/embed.js" data-widget="demo"></script>'
+        box, script = copied.split("\n")
+        assert box.startswith('<div id="rtr-demo" style="padding-top:calc(') and box.endswith('"></div>')
+        assert script == f'<script async src="{base}/embed.js" data-widget="demo" data-target="#rtr-demo"></script>'
         page.get_by_role("button", name="Copy the floating button snippet").click()
         assert 'data-mode="button"' in page.evaluate("navigator.clipboard.readText()")
 

@@ -196,7 +196,8 @@ def test_snippets_for_every_mode_with_paste_instructions(make_app: Callable[...,
     client = signed_in(app.test_client())
     html = client.get(EDIT).get_data(as_text=True)
     tag = '&lt;script async src=&#34;https://widgets.example.org/embed.js&#34; data-widget=&#34;demo&#34;'
-    assert tag + "&gt;&lt;/script&gt;" in html
+    # Not measured yet (no browser here): the card's box is there, without a reserved height.
+    assert "&lt;div id=&#34;rtr-demo&#34;&gt;&lt;/div&gt;\n" + tag + " data-target=&#34;#rtr-demo&#34;&gt;" in html
     assert tag + " data-mode=&#34;button&#34;" in html
     assert tag + " data-mode=&#34;popup&#34;" in html and "data-rtr-open=&#34;demo&#34;" in html
     assert "https://widgets.example.org/w/demo" in html

@@ -130,6 +130,17 @@ daily_stats = Table(
     Column("blocked", Integer, nullable=False, default=0),
 )
 
+# How tall the saved card was drawn in an admin's browser, per width, for the inline snippet's
+# reserved height (widget/admin/card_height.py). Derived data: never exported, remeasured when stale.
+card_heights = Table(
+    "rtr_card_heights", metadata,
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE"), primary_key=True),
+    Column("settings_version", Integer, nullable=False),
+    #: {"<width px>": <height px>, …}
+    Column("heights", JSON, nullable=False),
+    Column("measured_at", Float, nullable=False),
+)
+
 admins = Table(
     "rtr_admins", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -18,11 +18,26 @@
   var lastHeight = 0;
   function reportHeight() {
     var height = Math.ceil(root.getBoundingClientRect().height);
-    if (height !== lastHeight) { lastHeight = height; post('height', { height: height }); }
+    if (height !== lastHeight) { lastHeight = height; post('height', { height: height + 'px' }); }
   }
   if (w.ResizeObserver) new ResizeObserver(reportHeight).observe(root);
   w.addEventListener('load', reportHeight);
-  post('ready', { label: root.getAttribute('data-label'), accent: root.getAttribute('data-accent') });
+
+  // What the host page shows around the card comes from here, in the card's language, so the
+  // loader stays small and a page never shows a half-styled launcher or an empty dialog.
+  var LAUNCHER = 'position:fixed;right:20px;bottom:20px;z-index:2147483647;border:0;border-radius:99px;' +
+    'padding:14px 22px;font:600 16px sans-serif;color:#fff;background:';
+  var BACKDROP = 'border:0;margin:0;padding:4vh 12px;width:auto;height:auto;max-width:none;max-height:none;' +
+    'background:#1a1420aa';
+  reportHeight();
+  post('ready', {
+    event: 1,
+    title: root.getAttribute('data-title'),
+    label: root.getAttribute('data-label'),
+    launcher: LAUNCHER + root.getAttribute('data-accent'),
+    backdrop: BACKDROP,
+    fade: !w.matchMedia('(prefers-reduced-motion: reduce)').matches
+  });
 
   function focusable() {
     return [].filter.call(d.querySelectorAll('a[href], button, input, select, textarea'), function (node) {
@@ -30,16 +45,13 @@
     });
   }
 
-  w.addEventListener('message', function (e) {
-    if (!embedded || e.source !== w.parent || e.origin !== parentOrigin || !e.data || e.data.rtr !== 1) return;
-    if (e.data.type === 'focus') {
-      var first = focusable()[0];
-      if (first) first.focus();
-    }
-  });
-
   // In the dialog modes the page behind is inert, so Tab cycles within the card; Escape closes.
+  // Opening the dialog focuses this frame: the first control takes it.
   var modal = /^(button|popup)$/.test(root.getAttribute('data-mode') || '');
+  w.addEventListener('focus', function () {
+    var first = focusable()[0];
+    if (modal && embedded && first && d.activeElement === d.body) first.focus();
+  });
   d.addEventListener('keydown', function (e) {
     if (e.key === 'Escape') post('close');
     if (e.key !== 'Tab' || !modal || !embedded) return;
@@ -97,7 +109,7 @@
     d.querySelectorAll('.rtr-steps, .rtr-links').forEach(function (n) { n.parentNode.removeChild(n); });
     form.parentNode.replaceChild(section, form);
     section.focus();
-    post('submitted');
+    post('submitted', { event: 1 });
   }
 
   if (!form || !w.fetch || !w.URLSearchParams) return;

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from flask import current_app, request, url_for
 from markupsafe import escape
 
+from ..extension import get_state
 from ..links import public_base_url
 from ..store import Widget
+from .card_height import reservation_css, stored  # also mounts the view that stores measurements
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,13 @@ def public_base() -> str:
     return public_base_url(current_app) or request.host_url.rstrip("/")
 
 
+def reserved_box(widget: Widget) -> str:
+    """Return the empty element the inline card mounts into, as tall as the card last measured."""
+    measured = stored(get_state().store, widget.id)
+    style = f' style="{reservation_css(measured.heights)}"' if measured else ""
+    return f'<div id="rtr-{escape(widget.id)}"{style}></div>'
+
+
 def snippets(widget: Widget) -> list[Snippet]:
     """Return the snippet for each mode: inline card, floating button, popup link, plain link."""
     base = public_base()
@@ -34,11 +43,13 @@ def snippets(widget: Widget) -> list[Snippet]:
     tag = f'<script async src="{escape(script)}" data-widget="{wid}"'
     return [
         Snippet("inline", "Card in the page",
-                "The card appears exactly where you paste this, for example at the end of a blog post.",
-                f"{tag}></script>"),
+                "The card appears exactly where you paste this, for example at the end of a blog post. "
+                "The empty box before the script keeps the card's place while it loads.",
+                f'{reserved_box(widget)}\n{tag} data-target="#rtr-{wid}"></script>'),
+        # No data-label: the launcher's words follow the saved settings and the card's language.
         Snippet("button", "Floating button",
                 "A round button in the bottom corner of every page; it opens the card over the page.",
-                f'{tag} data-mode="button" data-label="{label}"></script>'),
+                f'{tag} data-mode="button"></script>'),
         Snippet("popup", "Your own link or button",
                 "Any link with data-rtr-open opens the card over the page; without JavaScript it still "
                 "leads to the full-page version.",

@@ -109,8 +109,55 @@
     });
   }
 
+  // The inline snippet's reserved height: draw the saved card at each width the server asks for,
+  // off screen, and send the heights (widget/admin/card_height.py) when they are not current.
+  function cardHeight(url, width) {
+    return new Promise(function (resolve) {
+      var frame = d.createElement('iframe');
+      frame.className = 'measure-frame';
+      frame.width = width;
+      frame.tabIndex = -1;
+      frame.setAttribute('aria-hidden', 'true');
+      frame.addEventListener('load', function () {
+        var doc = frame.contentDocument;
+        doc.fonts.ready.then(function () {
+          var root = doc.getElementById('rtr-root');
+          resolve(root && Math.ceil(root.getBoundingClientRect().height));
+          frame.remove();
+        });
+      });
+      frame.src = url;
+      d.body.appendChild(frame);
+    });
+  }
+
+  function measureCard(section) {
+    var widths = section.getAttribute('data-widths').split(' ');
+    Promise.all(widths.map(function (width) {
+      return cardHeight(section.getAttribute('data-preview-url'), width);
+    })).then(function (heights) {
+      if (heights.indexOf(null) >= 0) return;
+      var body = new URLSearchParams({
+        csrf_token: section.querySelector('input[name=csrf_token]').value,
+        version: section.getAttribute('data-version')
+      });
+      widths.forEach(function (width, i) { body.set('h' + width, heights[i]); });
+      return fetch(section.getAttribute('data-measure-url'), { method: 'POST', body: body, credentials: 'same-origin' })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (!data.ok) return;
+          d.getElementById('snippet-inline').value = data.snippet;
+          section.setAttribute('data-measured', 'current');
+          var notice = d.getElementById('card-height-notice');
+          notice.textContent = data.notice;
+          notice.hidden = !data.notice;
+        });
+    });
+  }
+
   function start() {
     d.querySelectorAll('form[data-preview-url]').forEach(setUpPreview);
+    d.querySelectorAll('#snippets[data-measured=stale]').forEach(measureCard);
   }
 
   if (d.readyState === 'loading') { d.addEventListener('DOMContentLoaded', start); } else { start(); }
