@@ -1,14 +1,15 @@
 """Requests per second of the frame and the hosted page, against a bare Flask hello-world (issue 11.1).
 
-The same gunicorn settings serve each (``-w 2``, sync workers, one after the other in this run),
-loaded by ``wrk -t2 -c32`` for a fixed time after a short warm-up: the hello-world app and the
-standalone app on SQLite with the demo widget (``RTR_WORKER=off``, as in production), in turn for
-a few rounds, so a neighbour's load on the machine falls on every page alike; medians are printed. The frame is
-asked for with the query embed.js sends. ``--postgres`` runs the app on a throwaway PostgreSQL
-cluster with fsync on instead of SQLite. Every answer must be 2xx: wrk's "Non-2xx or 3xx
-responses" and socket errors are counted, and each page is checked once for 200 before loading.
+The same gunicorn settings serve each (``-w 2``, sync workers): the hello-world app, and the
+standalone app on SQLite with the demo widget (``RTR_WORKER=off``, as in production). The frame is
+asked for with the query embed.js sends. After a short warm-up, ``wrk -t2 -c32`` loads each page
+in turn for a few rounds, so a neighbour's load on the machine falls on every page alike; the
+medians are printed. Every answer must be 2xx: wrk's "Non-2xx or 3xx responses" and socket errors
+are counted, and each page is checked once for 200 before the load.
 
-Run: ``.venv/bin/python bench/frame_throughput.py [--seconds 12] [--postgres]``.
+Run: ``.venv/bin/python bench/frame_throughput.py [--seconds 12]``. To compare settings:
+``--postgres`` (a throwaway cluster with fsync on instead of SQLite), ``--workers N``,
+``--threads N`` (gunicorn's, the same for every page).
 """
 
 from __future__ import annotations
@@ -50,16 +51,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=12, help="load time per page, over all rounds (default 12)")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL (fsync on) instead of SQLite")
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"gunicorn processes (default {WORKERS})")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per process (default 1: sync)")
     options = parser.parse_args()
+    server = ("--threads", str(options.threads))
     need_binary("wrk", "apt-get install wrk; `make bench` installs it")
     need_module("gunicorn")
     load_before = machine_load()
     with Stack() as stack:
-        _, hello = gunicorn(stack, "hello", HELLO_APP, app_env(stack.folder), WORKERS)
+        _, hello = gunicorn(stack, "hello", HELLO_APP, app_env(stack.folder), options.workers, server)
         database_url = start_postgres(stack) if options.postgres else ""
         env = app_env(stack.folder, database_url, RTR_WORKER="off")
         flask_cli(env, "demo")
-        _, base = gunicorn(stack, "widget", WIDGET_APP, env, WORKERS)
+        _, base = gunicorn(stack, "widget", WIDGET_APP, env, options.workers, server)
         pages = {HELLO: hello + "/", "frame GET /w/demo/frame?…": f"{base}/w/demo/frame?{LOADER_QUERY}",
                  "hosted page GET /w/demo": f"{base}/w/demo"}
         for url in pages.values():
@@ -68,7 +72,8 @@ def main() -> None:
         rounds = [{label: run_wrk(url, options.seconds / ROUNDS) for label, url in pages.items()}
                   for _ in range(ROUNDS)]
     database = "PostgreSQL (fsync on)" if options.postgres else "SQLite"
-    print(f"Throughput: gunicorn -w {WORKERS} (sync workers), wrk -t2 -c32, {ROUNDS} rounds of "
+    kind = "sync workers" if options.threads == 1 else f"gthread, {options.threads} threads each"
+    print(f"Throughput: gunicorn -w {options.workers} ({kind}), wrk -t2 -c32, {ROUNDS} rounds of "
           f"{options.seconds / ROUNDS:g} s per page in turn (medians); {database}, demo widget; "
           f"{load_before} before, {machine_load()} after")
     report(rounds)
