@@ -34,6 +34,14 @@ class BenchError(RuntimeError):
     """The benchmark cannot go on; the message says why (a server died, an answer was wrong)."""
 
 
+class Stopped(Exception):  # noqa: N818 - a request to stop, not an error
+    """The benchmark got SIGTERM; unwinding stops its servers."""
+
+
+def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Stopped
+
+
 class MissingDependency(BenchError):  # noqa: N818 - it is an error; the name says what is missing
     """Something the benchmark needs is not installed; the message says how to install it."""
 
@@ -159,7 +167,7 @@ def _signal_group(pid: int, sig: int) -> None:
 
 def run(main: Callable[[], None]) -> None:
     """Run a benchmark's main: SIGTERM unwinds like Ctrl-C; failures print one clear line and exit non-zero."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     script = Path(sys.argv[0]).name
     try:
         main()
@@ -170,5 +178,8 @@ def run(main: Callable[[], None]) -> None:
         print(f"{script}: FAILED: {error}", file=sys.stderr)
         sys.exit(EXIT_FAILED)
     except KeyboardInterrupt:
-        print(f"{script}: interrupted; servers stopped.", file=sys.stderr)
+        print(f"{script}: interrupted; its servers are stopped.", file=sys.stderr)
         sys.exit(130)
+    except Stopped:
+        print(f"{script}: stopped by SIGTERM; its servers are stopped.", file=sys.stderr)
+        sys.exit(128 + signal.SIGTERM)
