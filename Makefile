@@ -1,15 +1,17 @@
 # make run  — set everything up, seed the demo practice, start the server on SQLite.
 # make test — set everything up (Debian's chromium, redis, PostgreSQL, npm's build tools included) and run every test.
+# make bench — every benchmark in bench/, each printing a table (installs wrk and the bench extra).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 INSTANCE := $(CURDIR)/instance
 
-.PHONY: run test bench lint setup system-deps clean js js-check
+.PHONY: run test bench lint setup system-deps bench-deps clean js js-check
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +36,15 @@ js-check: $(NODE_STAMP)
 	@built=$$(mktemp --suffix=.js); trap 'rm -f "$$built"' EXIT; \
 	node js/build.mjs "$$built" || exit 1; \
 	cmp -s "$$built" static/rtr/embed.js || { echo "static/rtr/embed.js is stale: run 'make js' and commit it."; exit 1; }
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# What the benchmarks drive besides the test dependencies: wrk (the load generator) from Debian.
+bench-deps: $(BENCH_STAMP) system-deps
+	@command -v wrk >/dev/null || { echo "Installing: wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # Debian packages the tests drive for real. Installed only when missing (apt needs root).
 system-deps:
@@ -64,11 +75,14 @@ test: setup system-deps js-check
 	$(VENV)/bin/ruff check widget tests bench
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: setup system-deps
-	$(PY) bench/embed_weight.py
-	$(PY) bench/embed_layout_shift.py
-	$(PY) bench/submit_latency.py
-	$(PY) bench/lead_admin.py
+# Every bench/*.py, each printing its table; one that fails doesn't stop the others, but fails the run.
+bench: bench-deps
+	@failed=""; \
+	for script in bench/*.py; do \
+	  echo ""; echo "== $$script"; \
+	  $(PY) $$script || failed="$$failed $$script"; \
+	done; \
+	if [ -n "$$failed" ]; then echo ""; echo "Failed:$$failed"; exit 1; fi
 
 lint: setup js-check
 	$(VENV)/bin/ruff check widget tests bench

@@ -23,9 +23,14 @@ def _free_port() -> int:
 
 
 class PostgresCluster:
-    """initdb + pg_ctl start in a temp folder; ``url`` is a SQLAlchemy URL to database ``rtr``."""
+    """initdb + pg_ctl start in a temp folder; ``url`` is a SQLAlchemy URL to database ``rtr``.
 
-    def __init__(self) -> None:
+    fsync is off by default (tests need speed, not durability); ``fsync=True`` keeps PostgreSQL's
+    own default, so a benchmark pays for every commit what production pays.
+    """
+
+    def __init__(self, fsync: bool = False) -> None:
+        self.fsync = fsync
         self.initdb, self.pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
         if not self.initdb or not self.pg_ctl:
             raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -43,7 +48,8 @@ class PostgresCluster:
     def start(self) -> PostgresCluster:
         data = os.path.join(self.dir, "data")
         self._as_postgres(self.initdb, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        fsync = "on" if self.fsync else "off"
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync={fsync}"
         self._as_postgres(self.pg_ctl, "-D", data, "-o", options, "-l", os.path.join(self.dir, "log"), "-w", "start")
         deadline = time.time() + 30
         while True:

@@ -1,0 +1,102 @@
+"""Requests per second of the frame and the hosted page, against a bare Flask hello-world (issue 11.1).
+
+The same gunicorn settings serve each (``-w 2``, sync workers): the hello-world app, and the
+standalone app on SQLite with the demo widget (``RTR_WORKER=off``, as in production). The frame is
+asked for with the query embed.js sends. After a short warm-up, ``wrk -t2 -c32`` loads each page
+in turn for a few rounds, so a neighbour's load on the machine falls on every page alike; the
+medians are printed. Every answer must be 2xx: wrk's "Non-2xx or 3xx responses" and socket errors
+are counted, and each page is checked once for 200 before the load.
+
+Run: ``.venv/bin/python bench/frame_throughput.py [--seconds 12]``. To compare settings:
+``--postgres`` (a throwaway cluster with fsync on instead of SQLite), ``--workers N``,
+``--threads N`` (gunicorn's, the same for every page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from statistics import median
+from urllib.parse import urlencode
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.rig.apps import HELLO_APP, WIDGET_APP, app_env, flask_cli, gunicorn, start_postgres
+from bench.rig.processes import BenchError, Stack, need_binary, need_module, run
+from bench.rig.table import machine_load, print_table, verdict
+from bench.rig.wrk import Load, run_wrk
+
+RATIO_TARGET = 0.6
+WORKERS = 2
+ROUNDS = 3
+HELLO = "bare Flask hello-world"
+WARMUP_SECONDS = 2
+# What embed.js puts on the frame's URL for an inline card on a practice's blog post.
+LOADER_QUERY = urlencode({"mode": "inline", "origin": "https://practice.example", "instance": "demo",
+                          "page": "https://practice.example/blog/when-trust-is-broken"})
+
+
+def check_and_warm(url: str) -> None:
+    """Check the page answers 200 (not a redirect, not an error page), then warm its workers up."""
+    first = requests.get(url, timeout=30, allow_redirects=False)
+    if first.status_code != 200:
+        raise BenchError(f"{url} answered {first.status_code} before the load even started")
+    run_wrk(url, WARMUP_SECONDS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=12, help="load time per page, over all rounds (default 12)")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL (fsync on) instead of SQLite")
+    parser.add_argument("--workers", type=int, default=WORKERS, help=f"gunicorn processes (default {WORKERS})")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per process (default 1: sync)")
+    options = parser.parse_args()
+    server = ("--threads", str(options.threads))
+    need_binary("wrk", "apt-get install wrk; `make bench` installs it")
+    need_module("gunicorn")
+    load_before = machine_load()
+    with Stack() as stack:
+        _, hello = gunicorn(stack, "hello", HELLO_APP, app_env(stack.folder), options.workers, server)
+        database_url = start_postgres(stack) if options.postgres else ""
+        env = app_env(stack.folder, database_url, RTR_WORKER="off")
+        flask_cli(env, "demo")
+        _, base = gunicorn(stack, "widget", WIDGET_APP, env, options.workers, server)
+        pages = {HELLO: hello + "/", "frame GET /w/demo/frame?…": f"{base}/w/demo/frame?{LOADER_QUERY}",
+                 "hosted page GET /w/demo": f"{base}/w/demo"}
+        for url in pages.values():
+            check_and_warm(url)
+        # Round-robin, so a neighbour's load on the machine falls on every page alike.
+        rounds = [{label: run_wrk(url, options.seconds / ROUNDS) for label, url in pages.items()}
+                  for _ in range(ROUNDS)]
+    database = "PostgreSQL (fsync on)" if options.postgres else "SQLite"
+    kind = "sync workers" if options.threads == 1 else f"gthread, {options.threads} threads each"
+    print(f"Throughput: gunicorn -w {options.workers} ({kind}), wrk -t2 -c32, {ROUNDS} rounds of "
+          f"{options.seconds / ROUNDS:g} s per page in turn (medians); {database}, demo widget; "
+          f"{load_before} before, {machine_load()} after")
+    report(rounds)
+
+
+def report(rounds: list[dict[str, Load]]) -> None:
+    rows, ratios = [], {}
+    for label in rounds[0]:
+        loads = [one[label] for one in rounds]
+        ratios[label] = median([one[label].per_second / one[HELLO].per_second for one in rounds])
+        rows.append([
+            label, f"{median([x.per_second for x in loads]):,.0f}", f"{median([x.p50_ms for x in loads]):.1f}",
+            f"{median([x.p99_ms for x in loads]):.1f}", f"{ratios[label]:.2f}",
+            str(sum(x.non_2xx_3xx for x in loads)), str(sum(x.socket_errors for x in loads)),
+        ])
+    print_table(["page", "req/s", "p50 ms", "p99 ms", "x hello", "non-2xx/3xx", "socket errors"], rows,
+                right={1, 2, 3, 4, 5, 6})
+    for label, ratio in ratios.items():
+        if label != HELLO:
+            print(f"{label}: {ratio:.2f} x hello-world (target >= {RATIO_TARGET}: {verdict(ratio >= RATIO_TARGET)})")
+    failed = sum(load.failures for one in rounds for load in one.values())
+    print(f"Answers that were not 2xx, or socket errors: {failed} (target 0: {verdict(failed == 0)})")
+
+
+if __name__ == "__main__":
+    run(main)

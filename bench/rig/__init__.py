@@ -1,0 +1,1 @@
+"""Shared machinery of the benchmarks: child processes, the app under gunicorn, receivers, tables."""
