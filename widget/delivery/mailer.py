@@ -8,15 +8,15 @@ import re
 import smtplib
 import ssl
 import time
+from collections.abc import Iterable
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.policy import Policy
 
 from flask import Flask
 
 from ..extension import RTRState
 from ..links import public_base_url
 from .base import Outcome
+from .headers import is_header_safe, wire_policy
 from .smtp_config import SmtpSettings, effective_smtp, ensure_table
 
 log = logging.getLogger("widget.delivery.mailer")
@@ -25,7 +25,6 @@ SMTP_TIMEOUT = 30.0
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 class SmtpRefusedError(Exception):
@@ -36,9 +35,10 @@ class SmtpRefusedError(Exception):
         self.outcome = Outcome(status, detail)  # type: ignore[arg-type]
 
 
-def one_line(value: object) -> str:
-    """Return value as one header-safe line: control characters (CR, LF, …) become spaces."""
-    return " ".join(CONTROL.sub(" ", str(value)).split())
+def usable_addresses(candidates: Iterable[object]) -> list[str]:
+    """Return the candidates that can stand in a header as they are, with domains in ASCII (IDNA)."""
+    addresses = (str(candidate).strip() for candidate in candidates)
+    return [ascii_domain(address) for address in addresses if address and is_header_safe(address)]
 
 
 def ascii_domain(address: str) -> str:
@@ -95,7 +95,7 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
     partial = path + ".part"
     try:
         with open(partial, "wb") as handle:
-            handle.write(message.as_bytes(policy=_policy(needs_smtputf8(message, []))))
+            handle.write(message.as_bytes(policy=wire_policy(needs_smtputf8(message, []))))
         os.replace(partial, path)
     except OSError as error:
         return Outcome("retry", f"could not write {path}: {error.strerror}")
@@ -181,7 +181,7 @@ def _transmit(smtp: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage,
     if len(refused) == len(recipients):
         worst = min(refused, key=lambda item: item[0] >= 500)
         raise SmtpRefusedError(_status(worst[0]), reply(*worst))
-    code, text = smtp.data(message.as_bytes(policy=_policy(utf8)))
+    code, text = smtp.data(message.as_bytes(policy=wire_policy(utf8)))
     if code != 250:
         raise SmtpRefusedError(_status(code), reply(code, text))
     detail = reply(code, text)
@@ -204,10 +204,6 @@ def needs_smtputf8(message: EmailMessage, envelope: list[str]) -> bool:
         header = message[name]
         addresses += [address.addr_spec for address in getattr(header, "addresses", ())]
     return not all(address.isascii() for address in addresses)
-
-
-def _policy(utf8: bool) -> Policy:
-    return SMTP_POLICY.clone(utf8=True) if utf8 else SMTP_POLICY
 
 
 def _status(code: int) -> str:
