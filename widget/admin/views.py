@@ -15,6 +15,7 @@ from . import blueprint, first_run
 from .audit import record
 from .auth import actor, current_admin, log_in, log_out, login_required
 from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm, csrf_failed
+from .next_url import safe_next
 from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
 from .throttle import count_failure, login_blocked
 
@@ -84,9 +85,8 @@ def admin_context() -> dict[str, Any]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("rtr_admin.widgets")
+    home = url_for("rtr_admin.widgets")
+    return safe_next(target, home) or home
 
 
 @blueprint.route("/setup", methods=["GET", "POST"])
