@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_PROXY_COUNT": 0,
     #: Allow webhooks to loopback/private addresses. Development and tests only.
     "RTR_WEBHOOK_ALLOW_PRIVATE": False,
+    #: Allow the admin page's email server to be a loopback/private address. Development and tests only.
+    "RTR_SMTP_ALLOW_PRIVATE": False,
     #: A form token younger than this many seconds is treated as a bot.
     "RTR_MIN_FORM_SECONDS": 3.0,
     #: A form token older than this many seconds is refreshed (the input is kept).
@@ -127,6 +129,7 @@ def validate(app: Flask) -> None:
         _check_limit(config, key)
     _check_schedule(config)
     _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
+    _check_bool(config, "RTR_SMTP_ALLOW_PRIVATE")
     public_url = config["RTR_PUBLIC_URL"]
     if public_url and not str(public_url).startswith(("http://", "https://")):
         raise ConfigError("RTR_PUBLIC_URL must start with http:// or https://, e.g. https://widgets.example.com")

@@ -104,12 +104,21 @@ def check_url(url: str, allow_private: bool = False) -> Target:
     if not host:
         raise UnsafeURLError("The webhook URL has no host name.")
     port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        address = checked_address(host, port, allow_private)
+    except UnsafeURLError as error:
+        raise UnsafeURLError(f"The webhook host {host} points to {error}, which webhooks may not reach.") from None
+    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=address)
+
+
+def checked_address(host: str, port: int, allow_private: bool = False) -> str:
+    """Resolve host and return the address to connect to; raise UnsafeURLError naming what one of them is."""
     addresses = _resolve(host, port)
     for address in addresses:
         problem = address_problem(address, allow_private)
         if problem:
-            raise UnsafeURLError(f"The webhook host {host} points to {problem}, which webhooks may not reach.")
-    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=str(addresses[0]))
+            raise UnsafeURLError(problem)
+    return str(addresses[0])
 
 
 def url_problem(url: str, allow_private: bool = False) -> str | None:
