@@ -37,7 +37,7 @@ GOOD = ["/admin/audit", "/admin/widgets/demo", "/admin/leads?status=new&q=Maya+R
 
 @pytest.fixture
 def admin_app(make_app: Callable[..., Flask]) -> Flask:
-    app = make_app(RTR_ADMIN_LOGIN_LIMIT="1000 per minute", RTR_ADMIN_ACCOUNT_LIMIT="1000 per minute")
+    app = make_app(RTR_ADMIN_LOGIN_LIMIT="1000 per minute")
     app.test_cli_runner().invoke(args=["rtr", "demo"])
     create_admin(get_state(app).store, USER, PASSWORD)
     return app

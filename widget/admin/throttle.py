@@ -86,7 +86,7 @@ def _seconds_left(storage: Any, key: str) -> int:
 
 
 def _account(username: str) -> str:
-    return username.strip().lower()
+    return username.strip().lower()[:120]  # no stored username is longer; a huge one is no bigger key
 
 
 def _failures_key(account: str) -> str:
