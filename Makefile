@@ -51,7 +51,6 @@ bench: setup system-deps
 	$(PY) bench/embed_weight.py
 	$(PY) bench/submit_latency.py
 	$(PY) bench/lead_admin.py
-	$(PY) bench/login_flood.py
 
 lint: setup
 	$(VENV)/bin/ruff check widget tests bench
