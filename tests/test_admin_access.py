@@ -9,12 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from argon2 import extract_parameters
 from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.auth import SESSION_KEY
 from widget.admin.first_run import TOKEN_FILE, setup_token
-from widget.admin.passwords import HASH_METHOD, check_password, create_admin, get_password_hash, hash_password
+from widget.admin.passwords import check_password, create_admin, get_password_hash, hash_password
 from widget.extension import get_state
 
 PASSWORD = "a calm long passphrase"
@@ -119,7 +120,7 @@ def test_create_admin_reads_the_password_from_stdin(app: Flask) -> None:
     assert "Created the admin 'bob'" in result.output
     with app.app_context():
         stored = get_password_hash(get_state(app).store, "bob")
-    assert stored and stored.startswith("scrypt:131072:8:1$") and PASSWORD not in stored
+    assert stored and stored.startswith("$argon2id$") and PASSWORD not in stored
     again = runner.invoke(args=["rtr", "create-admin", "bob", "--password-stdin"], input=PASSWORD + "\n")
     assert again.exit_code == 2 and "already an admin called bob" in again.output
     short = runner.invoke(args=["rtr", "create-admin", "carol", "--password-stdin"], input="short\n")
@@ -128,16 +129,17 @@ def test_create_admin_reads_the_password_from_stdin(app: Flask) -> None:
 
 # Passwords -----------------------------------------------------------------------------------
 
-def test_passwords_are_hashed_with_scrypt_at_n_2_17() -> None:
-    method, salt, digest = hash_password(PASSWORD).split("$")
-    name, n, r, p = method.split(":")
-    assert (name, int(n), int(r), int(p)) == ("scrypt", 2 ** 17, 8, 1)
-    assert method == HASH_METHOD
-    assert len(salt) >= 16 and len(digest) == 128
-    stored = f"{method}${salt}${digest}"
+def test_passwords_are_hashed_with_argon2id_at_64_mib() -> None:
+    stored = hash_password(PASSWORD)
+    parameters = extract_parameters(stored)
+    assert stored.startswith("$argon2id$v=19$") and PASSWORD not in stored
+    assert (parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (64 * 1024, 2, 1)
+    assert parameters.salt_len >= 16 and parameters.hash_len >= 32
+    assert hash_password(PASSWORD) != stored, "salted"
     assert check_password(stored, PASSWORD)
     assert not check_password(stored, PASSWORD + "!")
     assert not check_password(None, PASSWORD)
+    assert not check_password("not a hash at all", PASSWORD)
 
 
 # Login, throttling, sessions -----------------------------------------------------------------
@@ -164,19 +166,19 @@ def test_login_with_the_right_password_and_not_the_wrong_one(admin_app: Callable
     assert client.get("/admin/").status_code == 200
 
 
-def test_failed_logins_are_throttled_per_account(admin_app: Callable[..., Flask]) -> None:
-    client = admin_app(RTR_ADMIN_ACCOUNT_LIMIT="3 per minute", RTR_ADMIN_LOGIN_LIMIT="100 per minute").test_client()
+def test_failed_logins_lock_the_account_briefly_from_any_address(admin_app: Callable[..., Flask]) -> None:
+    client = admin_app(RTR_ADMIN_LOCK_AFTER=3, RTR_ADMIN_LOGIN_LIMIT="100 per minute").test_client()
     statuses = [login(client, "ann", f"guess {n}", environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
-                for n in range(3)]
-    assert statuses == [401, 401, 401]
+                for n in range(4)]
+    assert statuses == [401, 401, 401, 401], "three free failures, then the fourth locks the account for 1 s"
     blocked = login(client, "ann", PASSWORD, environ_base={"REMOTE_ADDR": "10.0.0.99"})
-    assert blocked.status_code == 429 and blocked.headers["Retry-After"]
-    assert "Too many attempts" in blocked.get_data(as_text=True)
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "1"
+    assert "Too many attempts. Wait 1 second, then try again." in blocked.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
 
 
 def test_failed_logins_are_throttled_per_ip_address(admin_app: Callable[..., Flask]) -> None:
-    client = admin_app(RTR_ADMIN_LOGIN_LIMIT="3 per minute", RTR_ADMIN_ACCOUNT_LIMIT="100 per minute").test_client()
+    client = admin_app(RTR_ADMIN_LOGIN_LIMIT="3 per minute").test_client()
     here = {"REMOTE_ADDR": "10.1.1.1"}
     assert [login(client, f"user{n}", "guess", environ_base=here).status_code for n in range(3)] == [401] * 3
     assert login(client, "ann", PASSWORD, environ_base=here).status_code == 429

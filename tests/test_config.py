@@ -58,7 +58,8 @@ def test_missing_secret_key_outside_testing_names_the_key(monkeypatch, tmp_path:
         ("RTR_SUBMIT_LIMIT", "5 a minute"),
         ("RTR_WIDGET_SUBMIT_LIMIT", "lots"),
         ("RTR_ADMIN_LOGIN_LIMIT", ""),
-        ("RTR_ADMIN_ACCOUNT_LIMIT", "5 per fortnight"),
+        ("RTR_ADMIN_LOCK_AFTER", "five"),
+        ("RTR_ADMIN_LOCK_MAX_SECONDS", -1),
         ("RTR_FORM_MAX_AGE", 2),  # not longer than the 3 s time trap: every person would be refused
         ("RTR_DATABASE_URL", "not a url"),
         ("RTR_DATABASE_URL", "nosuchdb://host/db"),

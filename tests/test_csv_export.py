@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 
 import pytest
@@ -22,8 +23,14 @@ from .support.leads import count, sign_in, submit
     ("+1 555 0100", "'+1 555 0100"),
     ("-2+3", "'-2+3"),
     ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
-    ("\t=1+1", "'\t=1+1"),
-    ("\r=1+1", "'\r=1+1"),
+    ("\t=1+1", "'\t'=1+1"),
+    ("\r=1+1", "'\r'=1+1"),
+    ("x;=1+1;", "x;'=1+1;"),
+    ("Maya, -ish", "Maya, '-ish"),
+    ("a\tb\t+1", "a\tb\t'+1"),
+    ("first line\n@SUM(A1:A9)", "first line\n'@SUM(A1:A9)"),
+    ('x; "=1+1"', 'x; "\'=1+1"'),
+    ("a,b;c - d", "a,b;c - d"),
     ("  =1+1", "'  =1+1"),
     ("Zoë = happy", "Zoë = happy"),
     ("", ""),
@@ -78,6 +85,31 @@ def test_csv_holds_real_leads_neutralised_with_unicode_kept(csv_app: Flask) -> N
     assert [row["name"] for row in _rows(admin, "?widget=other")] == ["Other Person"]
     assert _rows(admin, "?widget=other&status=contacted") == []
     assert count(csv_app.extensions["rtr"].store, audit_log, audit_log.c.action == "leads.exported") == 3
+
+
+SEPARATED_FORMULAS = ["x;=1+1;", "Maya,=HYPERLINK(\"http://evil.example\")", "ok; -2+3", "a;\"@SUM(A1:A9)\""]
+FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_no_spreadsheet_separator_starts_a_formula_in_the_real_export(csv_app: Flask) -> None:
+    client = csv_app.test_client()
+    for number, text in enumerate(SEPARATED_FORMULAS):
+        submit(client, name=text, email=f"p{number}@example.org", utm_source=text,
+               message=f"{text}\nnext line;=1+1\n+1 555 0100")
+    response = sign_in(client).get("/admin/leads.csv")
+    text = response.get_data().decode("utf-8").removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 1 + len(SEPARATED_FORMULAS)
+    requoted = io.StringIO()
+    csv.writer(requoted, quoting=csv.QUOTE_ALL).writerows(rows)
+    assert requoted.getvalue() == text, "every cell is quoted"
+    for delimiter in (",", ";", "\t"):  # a spreadsheet that honours the quotes but splits on another separator
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            assert not any(cell.lstrip(' "').startswith(FORMULA_CHARS) for cell in row), (delimiter, row)
+    for piece in re.split(r"[,;\t\r\n]", text):  # one that ignores quotes altogether
+        assert not piece.lstrip(' "').startswith(FORMULA_CHARS), piece
+    names = sorted(row[COLUMNS.index("name")] for row in rows[1:])
+    assert names == sorted(["x;'=1+1;", "Maya,'=HYPERLINK(\"http://evil.example\")", "ok; '-2+3", "a;\"'@SUM(A1:A9)\""])
 
 
 def test_csv_of_many_leads_streams_every_row(csv_app: Flask) -> None:

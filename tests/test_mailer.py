@@ -130,7 +130,7 @@ def test_connection_refused_is_retried(make_app: Callable[..., Flask]) -> None:
         port = server.port
     app = make_app(RTR_SMTP_HOST="127.0.0.1", RTR_SMTP_PORT=port, RTR_SMTP_SECURITY="none")
     outcome = deliver(app)
-    assert outcome.status == "retry" and "could not talk to 127.0.0.1" in outcome.detail
+    assert outcome.status == "retry" and "could not reach the email server" in outcome.detail
 
 
 def test_no_smtp_host_writes_eml_files_and_says_where_at_start_up(
@@ -164,26 +164,37 @@ def test_start_up_warns_when_emails_would_carry_links_without_the_servers_addres
 
 
 def test_effective_settings_pick_the_usual_port_and_admin_overrides_win(make_app: Callable[..., Flask]) -> None:
-    app = make_app(RTR_SMTP_HOST="env.example.com", RTR_SMTP_SECURITY="ssl", RTR_SMTP_PASSWORD="env-pass")
+    app = make_app(RTR_SMTP_HOST="env.example.com", RTR_SMTP_SECURITY="ssl", RTR_SMTP_USERNAME="env-user",
+                   RTR_SMTP_PASSWORD="env-pass")
     assert effective_smtp(app).port == 465
     store = get_state(app).store
-    assert save_smtp_overrides(store, {"host": "admin.example.com", "security": "starttls", "port": ""}) == {}
+    assert save_smtp_overrides(app, {"mail_from": "Harbor <intake@example.com>"}) == {}
+    own = effective_smtp(app)
+    assert (own.host, own.port, own.username, own.password) == ("env.example.com", 465, "env-user", "env-pass")
+    assert not own.guarded and own.mail_from == "Harbor <intake@example.com>"
+    assert save_smtp_overrides(app, {"host": "admin.example.com", "security": "starttls", "port": ""}) == {}
     settings = effective_smtp(app)
     assert (settings.host, settings.port, settings.security) == ("admin.example.com", 587, "starttls")
-    assert settings.password == "env-pass", "an empty override keeps the deployment's value"
-    assert "password" not in settings.public() and settings.public()["has_password"] is True
+    assert (settings.username, settings.password) == ("", ""), "the deployment's login stays with its own server"
+    assert settings.guarded
+    assert "password" not in settings.public() and settings.public()["has_password"] is False
     clear_smtp_overrides(store)
     assert effective_smtp(app).host == "env.example.com"
 
 
-def test_saved_password_is_kept_when_the_form_leaves_it_blank(make_app: Callable[..., Flask]) -> None:
+def test_saved_password_is_kept_only_while_host_port_and_username_stay(make_app: Callable[..., Flask]) -> None:
     app = make_app()
     store = get_state(app).store
-    save_smtp_overrides(store, {"host": "smtp.example.com", "password": "first"})
-    save_smtp_overrides(store, {"host": "smtp.example.com", "password": "", "username": "me"})
+    save_smtp_overrides(app, {"host": "smtp.example.com", "username": "me", "password": "first"})
+    save_smtp_overrides(app, {"host": "smtp.example.com", "username": "me", "password": "", "mail_from": "a@b.example"})
     assert effective_smtp(app).password == "first"
-    save_smtp_overrides(store, {"host": "smtp.example.com", "clear_password": True})
+    save_smtp_overrides(app, {"host": "smtp.example.com", "clear_password": True, "username": "me"})
     assert "password" not in smtp_overrides(store)
+    for change in ({"username": "you"}, {"host": "other.example.com"}, {"port": "2525"}, {"security": "ssl"}):
+        save_smtp_overrides(app, {"host": "smtp.example.com", "username": "me", "password": "first"})
+        save_smtp_overrides(app, {"host": "smtp.example.com", "username": "me", "password": "", **change})
+        assert "password" not in smtp_overrides(store), change
+        assert effective_smtp(app).password == ""
 
 
 @pytest.mark.parametrize(("values", "field", "words"), [
@@ -195,8 +206,9 @@ def test_saved_password_is_kept_when_the_form_leaves_it_blank(make_app: Callable
 ])
 def test_bad_overrides_are_refused_by_field_and_nothing_is_saved(
         make_app: Callable[..., Flask], values: dict[str, object], field: str, words: str) -> None:
-    store = get_state(make_app()).store
-    errors = save_smtp_overrides(store, values)
+    app = make_app()
+    store = get_state(app).store
+    errors = save_smtp_overrides(app, values)
     assert words in errors[field]
     assert smtp_overrides(store) == {}
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import ssl
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +20,8 @@ import requests
 from widget import ssrf
 
 from .support.receiver import Receiver
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 REFUSED = [
     ("127.0.0.1", "loopback"),
@@ -183,3 +188,27 @@ def test_proxy_environment_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_url_problem_for_settings_forms(url: str, allow: bool, refused: bool) -> None:
     assert (ssrf.url_problem(url, allow_private=allow) is not None) is refused
+
+
+# The pin's hook exists only from requests 2.32.3 -----------------------------------------------
+
+WITHOUT_THE_HOOK = """
+from requests.adapters import HTTPAdapter
+del HTTPAdapter.build_connection_pool_key_attributes  # what requests 2.32.2 and older look like
+import widget.ssrf
+"""
+
+
+def test_import_fails_clearly_when_requests_lacks_the_pin_hook() -> None:
+    result = subprocess.run([sys.executable, "-c", WITHOUT_THE_HOOK], capture_output=True, text=True, timeout=60,
+                            cwd=ROOT)
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("ImportError: Ready to Rebuild needs requests 2.32.3 or later"), last_line
+    assert "pip install 'requests>=2.32.3'" in last_line
+
+
+def test_setup_cfg_asks_for_the_requests_that_has_the_hook() -> None:
+    requirements = Path(ROOT, "setup.cfg").read_text(encoding="utf-8")
+    assert re.search(r"^\s+requests>=2\.32\.3$", requirements, re.MULTILINE)
+    assert tuple(int(n) for n in requests.__version__.split(".")[:3]) >= (2, 32, 3)

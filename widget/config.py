@@ -49,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_PROXY_COUNT": 0,
     #: Allow webhooks to loopback/private addresses. Development and tests only.
     "RTR_WEBHOOK_ALLOW_PRIVATE": False,
+    #: Allow the admin page's email server to be a loopback/private address. Development and tests only.
+    "RTR_SMTP_ALLOW_PRIVATE": False,
     #: A form token younger than this many seconds is treated as a bot.
     "RTR_MIN_FORM_SECONDS": 3.0,
     #: A form token older than this many seconds is refreshed (the input is kept).
@@ -67,15 +69,17 @@ DEFAULTS: dict[str, Any] = {
     "RTR_MAINTENANCE_SECONDS": 3600,
     #: Seconds an admin session may stay idle.
     "RTR_ADMIN_IDLE_SECONDS": 3600,
-    #: Failed admin logins one IP address may make (Flask-Limiter limit string).
+    #: Admin login attempts one IP address may make, right or wrong (Flask-Limiter limit string).
     "RTR_ADMIN_LOGIN_LIMIT": "10 per minute;100 per day",
-    #: Failed admin logins one account may receive from everyone together.
-    "RTR_ADMIN_ACCOUNT_LIMIT": "5 per minute;30 per hour",
+    #: Failed logins in a row an admin account may receive before each further one locks it briefly.
+    "RTR_ADMIN_LOCK_AFTER": 5,
+    #: Longest account lock in seconds; the lock starts at 1 s and doubles with each further failure.
+    "RTR_ADMIN_LOCK_MAX_SECONDS": 300,
 }
 
 #: Keys holding text: their environment value is kept as typed, so a numeric password stays a string.
 TEXT_KEYS = frozenset(key for key, value in DEFAULTS.items() if isinstance(value, str)) | {"RTR_SECRET_KEY"}
-LIMIT_KEYS = ("RTR_SUBMIT_LIMIT", "RTR_WIDGET_SUBMIT_LIMIT", "RTR_ADMIN_LOGIN_LIMIT", "RTR_ADMIN_ACCOUNT_LIMIT")
+LIMIT_KEYS = ("RTR_SUBMIT_LIMIT", "RTR_WIDGET_SUBMIT_LIMIT", "RTR_ADMIN_LOGIN_LIMIT")
 SMTP_SECURITY_CHOICES = ("none", "starttls", "ssl")
 WORKER_CHOICES = ("thread", "off")
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
@@ -111,9 +115,10 @@ def validate(app: Flask) -> None:
     _check_choice(config, "RTR_SMTP_SECURITY", SMTP_SECURITY_CHOICES)
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
-                "RTR_ADMIN_IDLE_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS"):
+                "RTR_ADMIN_IDLE_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS", "RTR_ADMIN_LOCK_AFTER"):
         _check_non_negative_number(config, key, integer=True)
-    for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS"):
+    for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
+                "RTR_ADMIN_LOCK_MAX_SECONDS"):
         _check_non_negative_number(config, key, integer=False)
     if config["RTR_MIN_FORM_SECONDS"] >= config["RTR_FORM_MAX_AGE"]:
         raise ConfigError(
@@ -124,6 +129,7 @@ def validate(app: Flask) -> None:
         _check_limit(config, key)
     _check_schedule(config)
     _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
+    _check_bool(config, "RTR_SMTP_ALLOW_PRIVATE")
     public_url = config["RTR_PUBLIC_URL"]
     if public_url and not str(public_url).startswith(("http://", "https://")):
         raise ConfigError("RTR_PUBLIC_URL must start with http:// or https://, e.g. https://widgets.example.com")

@@ -369,9 +369,12 @@ def _origins(value: Any, errors: Errors) -> list[str]:
 def check_email(value: str) -> str | None:
     """Return the normalised address, or None when it is not a valid email (no network lookups)."""
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        address = validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         return None
+    # An RFC 2047 encoded-word is legal in a local part but is no one's real address, and older
+    # Pythons decode it inside headers (CVE-2024-6923): refuse it wherever an address is entered.
+    return None if "=?" in address else address
 
 
 def _emails(value: Any, key: str, errors: Errors) -> list[str]:

@@ -18,6 +18,15 @@ from requests.adapters import HTTPAdapter
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+# PinnedAdapter overrides this hook; requests before 2.32.3 never call it and would quietly connect
+# to whatever the name resolves to at send time (DNS rebinding). Refuse to run without it.
+if not hasattr(HTTPAdapter, "build_connection_pool_key_attributes"):
+    raise ImportError(
+        f"Ready to Rebuild needs requests 2.32.3 or later (found {requests.__version__}): the webhook SSRF "
+        "guard pins connections through HTTPAdapter.build_connection_pool_key_attributes. "
+        "Run: pip install 'requests>=2.32.3'"
+    )
+
 #: Cloud metadata services that are not link-local (AWS's IPv6 one, Alibaba's, Oracle's).
 METADATA = [ipaddress.ip_network(n) for n in ("fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32")]
 NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
@@ -95,12 +104,21 @@ def check_url(url: str, allow_private: bool = False) -> Target:
     if not host:
         raise UnsafeURLError("The webhook URL has no host name.")
     port = port or (443 if parts.scheme == "https" else 80)
+    try:
+        address = checked_address(host, port, allow_private)
+    except UnsafeURLError as error:
+        raise UnsafeURLError(f"The webhook host {host} points to {error}, which webhooks may not reach.") from None
+    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=address)
+
+
+def checked_address(host: str, port: int, allow_private: bool = False) -> str:
+    """Resolve host and return the address to connect to; raise UnsafeURLError naming what one of them is."""
     addresses = _resolve(host, port)
     for address in addresses:
         problem = address_problem(address, allow_private)
         if problem:
-            raise UnsafeURLError(f"The webhook host {host} points to {problem}, which webhooks may not reach.")
-    return Target(url=url, scheme=parts.scheme, host=host, port=port, address=str(addresses[0]))
+            raise UnsafeURLError(problem)
+    return str(addresses[0])
 
 
 def url_problem(url: str, allow_private: bool = False) -> str | None:

@@ -63,12 +63,15 @@ class Handler:
 
 
 class Authenticator:
-    """Accept exactly one username and password."""
+    """Accept exactly one username and password; remember every pair a client offered."""
 
     def __init__(self, username: str, password: str) -> None:
         self.username, self.password = username, password
+        self.offered: list[tuple[str, str]] = []
 
     def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            self.offered.append((data.login.decode(), data.password.decode()))
         ok = isinstance(data, LoginPassword) and data.login.decode() == self.username \
             and data.password.decode() == self.password
         return AuthResult(success=ok, handled=False, auth_data=data.login.decode() if ok else None)
@@ -79,15 +82,16 @@ class SmtpServer:
 
     def __init__(self, *, replies: list[str] | None = None, starttls: ssl.SSLContext | None = None,
                  implicit_tls: ssl.SSLContext | None = None, auth: tuple[str, str] | None = None,
-                 smtputf8: bool = True, host: str = "127.0.0.1") -> None:
+                 smtputf8: bool = True, host: str = "127.0.0.1", auth_require_tls: bool = True) -> None:
         self.handler = Handler(deque(replies or []))
+        self.authenticator = Authenticator(*auth) if auth is not None else None
         self.host, self.port = host, free_port(host)
         kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
         if starttls is not None:
             kwargs["tls_context"] = starttls
-        if auth is not None:
-            kwargs["authenticator"] = Authenticator(*auth)
-            kwargs["auth_require_tls"] = True
+        if self.authenticator is not None:
+            kwargs["authenticator"] = self.authenticator
+            kwargs["auth_require_tls"] = auth_require_tls
         self.controller = Controller(self.handler, hostname=host, port=self.port,
                                      ssl_context=implicit_tls, **kwargs)
 
@@ -105,6 +109,11 @@ class SmtpServer:
     @property
     def data_commands(self) -> int:
         return self.handler.data_commands
+
+    @property
+    def offered_logins(self) -> list[tuple[str, str]]:
+        """Every username and password a client tried to sign in with."""
+        return self.authenticator.offered if self.authenticator else []
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -19,6 +20,9 @@ from .leads import filter_from_args
 
 #: Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A spreadsheet that splits on another separator than ours (``;`` in much of Europe, a tab, a line
+#: break) starts a new cell after it: a formula start there, past spaces or quotes, is neutralised too.
+FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ \"]*)(?=[=+\-@\t\r])")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 COLUMNS = (
     "received_utc", "widget", "name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
@@ -28,9 +32,9 @@ COLUMNS = (
 
 
 def neutralise(value: Any) -> str:
-    """Return the cell as text, prefixed with ``'`` when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.lstrip(" ").startswith(FORMULA_STARTS) else text
+    """Return the cell as text with ``'`` before every spot a spreadsheet could start a formula."""
+    text = FORMULA_AFTER_SEPARATOR.sub(r"\1'", "" if value is None else str(value))
+    return "'" + text if text.lstrip(' "').startswith(FORMULA_STARTS) else text
 
 
 def _when(epoch: float | None) -> str:
@@ -58,7 +62,7 @@ def lead_row(lead: dict[str, Any]) -> list[str]:
 def write_csv(leads: Iterable[dict[str, Any]]) -> Iterator[str]:
     """Yield the CSV text (BOM and header first, so spreadsheets read it as UTF-8) chunk by chunk."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # so no separator inside a cell splits it
     buffer.write("\ufeff")
     writer.writerow(COLUMNS)
     for lead in leads:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ..config import SMTP_SECURITY_CHOICES
@@ -38,8 +38,8 @@ class SmtpForm(FlaskForm):
     password = PasswordField("Password", render_kw={"autocomplete": "new-password"},
                              description="Never shown again. Leave empty to keep the saved one.")
     clear_password = BooleanField("Remove the saved password")
-    ca_file = StringField("Extra trusted CA (PEM file path on the server)",
-                          description="Only for a private mail server.")
+    ca_certificate = TextAreaField("Extra trusted CA certificate (PEM)", render_kw={"rows": 4, "spellcheck": "false"},
+                                   description="Only for a mail server with a private CA: paste its certificate.")
     mail_from = StringField("Sender", description="Like Harbor Light <intake@example.com>.")
 
 
@@ -92,25 +92,38 @@ def enable_webhook(widget_id: str) -> Any:
 def smtp() -> Any:
     """Edit the installation-wide email server; the saved password is never sent back."""
     store = get_state().store
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     saved = smtp_overrides(store)
     form = SmtpForm(data={**{k: v for k, v in saved.items() if k != "password"},
                           "port": str(saved.get("port") or "")})
     if form.validate_on_submit():
-        values = {name: form[name].data for name in ("host", "port", "security", "username", "password", "ca_file",
-                                                     "mail_from")}
+        values = {name: form[name].data for name in ("host", "port", "security", "username", "password",
+                                                     "ca_certificate", "mail_from")}
         values["clear_password"] = bool(form.clear_password.data)
-        errors = save_smtp_overrides(store, values)
+        errors = save_smtp_overrides(app, values)
         for name, message in errors.items():
             if name in form:
                 form[name].errors = [*form[name].errors, message]
         if not errors:
-            changed = sorted(k for k in values if k != "clear_password" and values[k] and k != "password")
-            if values["password"] or values["clear_password"]:
-                changed.append("password")
-            record(store, actor(), "smtp.settings", ", ".join(changed))
-            flash("Saved the email server settings.", "success")
+            _saved(store, values, had_password=bool(saved.get("password")))
             return redirect(url_for("rtr_admin.smtp"))
     form.password.data = ""
-    effective = effective_smtp(current_app._get_current_object()).public()
-    return render_template("rtr/admin/smtp.html", form=form, effective=effective,
-                           saved_password=bool(saved.get("password"))), 400 if form.errors else 200
+    effective = effective_smtp(app)
+    return render_template("rtr/admin/smtp.html", form=form, effective=effective.public(),
+                           saved_password=bool(saved.get("password")),
+                           deployment_login=bool(app.config.get("RTR_SMTP_PASSWORD")) and effective.guarded,
+                           ), 400 if form.errors else 200
+
+
+def _saved(store: Any, values: dict[str, Any], had_password: bool) -> None:
+    """Audit the save and tell the admin, including when the saved password had to go."""
+    changed = sorted(k for k in values if k != "clear_password" and values[k] and k != "password")
+    if values["password"] or values["clear_password"]:
+        changed.append("password")
+    dropped = had_password and not values["password"] and not values["clear_password"] \
+        and not smtp_overrides(store).get("password")
+    record(store, actor(), "smtp.settings", ", ".join(changed + (["password dropped"] if dropped else [])))
+    flash("Saved the email server settings.", "success")
+    if dropped:
+        flash("The server, port or username changed, so the saved password was removed: a password only goes "
+              "to the server it was typed for. Type it again.", "info")

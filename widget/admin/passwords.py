@@ -1,17 +1,26 @@
-"""Admin accounts: scrypt password hashes (N = 2^17) and the queries on the admins table."""
+"""Admin accounts: argon2id password hashes within a memory budget, and the queries on the admins table."""
 
 from __future__ import annotations
 
+import re
+import threading
 import time
-from functools import lru_cache
 
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, insert, select, update
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from ..store import Store, admins
+from .hash_budget import BUDGET
 
-#: Werkzeug method string: scrypt with N = 2^17, r = 8, p = 1 (about 128 MiB and 0.3 s per hash).
-HASH_METHOD = "scrypt:131072:8:1"
+#: argon2id, 64 MiB, 2 passes, 1 lane: about 0.13 s here. Above glibc's 32 MiB mmap threshold, so the
+#: memory goes back to the system after each hash; two at a time fit the 128 MiB budget.
+HASHER = PasswordHasher(time_cost=2, memory_cost=64 * 1024, parallelism=1)
+#: Seconds a login waits for room in the hashing budget before it is told to try again.
+LOGIN_WAIT_SECONDS = 1.0
+#: Werkzeug's scrypt hashes from before argon2id ("scrypt:N:r:p$salt$hash"), upgraded at the next login.
+LEGACY_SCRYPT = re.compile(r"^scrypt:(\d+):(\d+):\d+\$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 200
 
@@ -21,21 +30,61 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    """Return the salted scrypt hash of password."""
-    return generate_password_hash(password, method=HASH_METHOD)
+    """Return the salted argon2id hash of password (waiting for room in the hashing budget)."""
+    with BUDGET.reserve(_memory_mib(None), wait=None):
+        return HASHER.hash(password)
 
 
-@lru_cache(maxsize=1)
+_DUMMY: list[str] = []
+_DUMMY_LOCK = threading.Lock()
+
+
 def _dummy_hash() -> str:
-    return hash_password("no such admin, but take as long as a real check")
+    """Return a hash to check unknown usernames against, made once (a flood must not make thirty)."""
+    with _DUMMY_LOCK:
+        if not _DUMMY:
+            _DUMMY.append(hash_password("no such admin, but take as long as a real check"))
+        return _DUMMY[0]
 
 
-def check_password(password_hash: str | None, password: str) -> bool:
-    """Return whether password matches; unknown users cost the same time as known ones."""
-    if not password_hash:
-        check_password_hash(_dummy_hash(), password)
+def check_password(password_hash: str | None, password: str, wait: float | None = LOGIN_WAIT_SECONDS) -> bool:
+    """Return whether password matches; unknown users cost the same time as known ones.
+
+    Raise HashingBusyError when the hashing budget stays taken for ``wait`` seconds.
+    """
+    stored = password_hash or _dummy_hash()
+    with BUDGET.reserve(_memory_mib(stored), wait):
+        matches = _matches(stored, password)
+    return matches and bool(password_hash)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Tell whether a matching hash should be replaced: legacy scrypt, or argon2id with other parameters."""
+    try:
+        return HASHER.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def _matches(stored: str, password: str) -> bool:
+    if LEGACY_SCRYPT.match(stored):
+        return check_password_hash(stored, password)
+    try:
+        return HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):  # a mismatch, or a hash we can't read: no match
         return False
-    return check_password_hash(password_hash, password)
+
+
+def _memory_mib(stored: str | None) -> int:
+    """Return the MiB one check of stored (None: a new hash) takes."""
+    legacy = LEGACY_SCRYPT.match(stored or "")
+    if legacy:
+        return 128 * int(legacy.group(1)) * int(legacy.group(2)) // 2**20
+    try:
+        kib = extract_parameters(stored).memory_cost if stored else HASHER.memory_cost
+    except (InvalidHashError, ValueError):
+        kib = HASHER.memory_cost
+    return max(1, kib // 1024)
 
 
 def password_problem(password: str) -> str | None:
@@ -89,3 +138,14 @@ def set_password(store: Store, username: str, password: str) -> None:
     with store.engine.begin() as conn:
         conn.execute(update(admins).where(admins.c.username == normalise_username(username))
                      .values(password_hash=hash_password(password)))
+
+
+def upgrade_hash(store: Store, username: str, password: str, password_hash: str) -> bool:
+    """Replace a matching legacy or outdated hash with a current one; return whether it was replaced."""
+    if not needs_rehash(password_hash):
+        return False
+    fresh = hash_password(password)
+    with store.engine.begin() as conn:
+        conn.execute(update(admins).where(admins.c.username == normalise_username(username))
+                     .where(admins.c.password_hash == password_hash).values(password_hash=fresh))
+    return True

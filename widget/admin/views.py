@@ -11,12 +11,15 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from ..extension import get_state
+from ..store import Store
 from . import blueprint, first_run
 from .audit import record
 from .auth import actor, current_admin, log_in, log_out, login_required
 from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm, csrf_failed
+from .hash_budget import HashingBusyError
+from .login_check import Verdict, attempt_login, wait_words
+from .next_url import safe_next
 from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
-from .throttle import count_failure, login_blocked
 
 ADMIN_CSP = "; ".join([
     "default-src 'self'",
@@ -84,9 +87,8 @@ def admin_context() -> dict[str, Any]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("rtr_admin.widgets")
+    home = url_for("rtr_admin.widgets")
+    return safe_next(target, home) or home
 
 
 @blueprint.route("/setup", methods=["GET", "POST"])
@@ -122,18 +124,17 @@ def login() -> Any:
     form = LoginForm(next=request.args.get("next", ""))
     if request.method == "GET" and current_admin():
         return redirect(_safe_next(form.next.data))
-    status = 200
+    status, verdict = 200, Verdict()
     if form.validate_on_submit():
-        username = form.username.data or ""
-        if login_blocked(username):
-            form.password.errors = ["Too many attempts. Wait a few minutes, then try again."]
+        verdict = attempt_login(store, form.username.data or "", form.password.data or "")
+        if verdict.retry_after:
+            form.password.errors = [f"Too many attempts. Wait {wait_words(verdict.retry_after)}, then try again."]
             status = 429
-        elif check_password(get_password_hash(store, username), form.password.data or ""):
-            log_in(username.strip().lower())
-            record(store, username.strip().lower(), "admin.login")
+        elif verdict.username:
+            log_in(verdict.username)
+            record(store, verdict.username, "admin.login")
             return redirect(_safe_next(form.next.data))
         else:
-            count_failure(username)
             form.password.errors = ["That username and password don't match."]
             status = 401
     elif form.errors:
@@ -142,7 +143,7 @@ def login() -> Any:
         (render_template("rtr/admin/login.html", form=form, no_admins=not has_admins(store)), status)
     )
     if status == 429:
-        response.headers["Retry-After"] = "60"
+        response.headers["Retry-After"] = str(verdict.retry_after)
     return response
 
 
@@ -167,8 +168,9 @@ def password() -> Any:
     form = PasswordForm()
     if form.validate_on_submit():
         username = actor()
-        if not check_password(get_password_hash(store, username), form.current.data or ""):
-            form.current.errors = ["That isn't your current password."]
+        problem = _current_password_problem(store, username, form.current.data or "")
+        if problem:
+            form.current.errors = [problem]
         else:
             try:
                 set_password(store, username, form.password.data or "")
@@ -179,6 +181,15 @@ def password() -> Any:
                 flash("Your password is changed.", "success")
                 return redirect(url_for("rtr_admin.widgets"))
     return render_template("rtr/admin/password.html", form=form), 400 if form.errors else 200
+
+
+def _current_password_problem(store: Store, username: str, typed: str) -> str | None:
+    try:
+        if check_password(get_password_hash(store, username), typed):
+            return None
+    except HashingBusyError:
+        return "The server is busy checking other sign-ins; press Change password again."
+    return "That isn't your current password."
 
 
 @blueprint.app_template_filter("rtr_datetime")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import Flask
 
 from . import mailer
-from .mailer import ascii_domain, one_line
+from .headers import header_text, new_message
+from .mailer import usable_addresses
 from .smtp_config import effective_smtp
 
 log = logging.getLogger("widget.delivery.alerts")
@@ -26,7 +26,7 @@ def send_alert(app: Flask, subject: str, body: str, to: Iterable[str] = (), fall
     try:
         _send(app, subject, body, alert_recipients(app, to, fallback_to))
     except Exception:  # an alert about a failure must never become a second failure
-        log.exception("Could not send the alert %r", one_line(subject))
+        log.exception("Could not send the alert %r", header_text(subject))
 
 
 def alert_recipients(app: Flask, to: Iterable[str] = (), fallback_to: Iterable[str] = ()) -> list[str]:
@@ -35,7 +35,7 @@ def alert_recipients(app: Flask, to: Iterable[str] = (), fallback_to: Iterable[s
     A practice that names its alert address gets its alerts, even where the installation has a default.
     """
     for candidates in (to, [app.config.get("RTR_ALERT_EMAIL") or ""], fallback_to):
-        found = [ascii_domain(one_line(address)) for address in candidates if one_line(address)]
+        found = usable_addresses(candidates)
         if found:
             return found
     return []
@@ -45,19 +45,19 @@ def _send(app: Flask, subject: str, body: str, recipients: list[str]) -> None:
     settings = effective_smtp(app)
     if settings.configured and not recipients:
         log.warning("No alert address (RTR_ALERT_EMAIL or the widget's alert email); not sent: %s",
-                    one_line(subject))
+                    header_text(subject))
         return
-    message = EmailMessage()
+    message = new_message()
     message["From"] = settings.mail_from
     if recipients:
         message["To"] = ", ".join(recipients)
-    message["Subject"] = "[Ready to Rebuild] " + one_line(subject)
+    message["Subject"] = "[Ready to Rebuild] " + header_text(subject)
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid("alert", domain="ready-to-rebuild")
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body, cte="quoted-printable")
     outcome = mailer.deliver(app, message, recipients)
     if outcome.status == "delivered":
-        log.info("Alert sent: %s (%s)", one_line(subject), outcome.detail)
+        log.info("Alert sent: %s (%s)", header_text(subject), outcome.detail)
     else:
-        log.error("Alert not sent: %s (%s)", one_line(subject), outcome.detail)
+        log.error("Alert not sent: %s (%s)", header_text(subject), outcome.detail)

@@ -17,7 +17,8 @@ from ..settings import check_email
 from ..store import Widget
 from . import mailer
 from .base import Job, Outcome
-from .mailer import ascii_domain, one_line
+from .headers import header_text, is_header_safe, new_message
+from .mailer import ascii_domain, usable_addresses
 from .smtp_config import effective_smtp
 
 log = logging.getLogger("widget.delivery.email")
@@ -67,6 +68,8 @@ def _send(job: Job, build: Any) -> Outcome:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         recipients = _targets(job.delivery["target"])
+        if not recipients:
+            return Outcome("dead", "no address this email could go to can be used in an email header; nothing sent")
         message = build(app, job, recipients)
     except Exception as error:  # a broken host template must not lose the lead: keep retrying
         log.exception("Could not build the %s email for delivery %s", job.delivery["channel"], job.delivery["id"])
@@ -122,12 +125,12 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
 
 
 def _message(app: Flask, recipients: list[str], subject: str, message_id: str, sent_at: float) -> EmailMessage:
-    message = EmailMessage()
+    message = new_message()
     message["From"] = effective_smtp(app).mail_from
     message["To"] = ", ".join(recipients)
-    message["Subject"] = one_line(subject)
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(sent_at, usegmt=True)
-    message["Message-ID"] = one_line(message_id)
+    message["Message-ID"] = header_text(message_id)
     message["Auto-Submitted"] = "auto-generated"
     return message
 
@@ -141,11 +144,11 @@ def _bodies(message: EmailMessage, name: str, context: dict[str, Any]) -> None:
 def _safe_address(email: Any, name: Any = "") -> Address | None:
     """Return a header-safe Address, or None when the address is not one clean mailbox."""
     raw = str(email or "")
-    if raw != one_line(raw) or check_email(raw) is None:
+    if not is_header_safe(raw) or check_email(raw) is None:
         return None
     local, _, domain = ascii_domain(raw).rpartition("@")
     try:
-        return Address(display_name=one_line(name), username=local, domain=domain)
+        return Address(display_name=header_text(name), username=local, domain=domain)
     except (ValueError, IndexError):
         return None
 
@@ -153,8 +156,8 @@ def _safe_address(email: Any, name: Any = "") -> Address | None:
 def _targets(target: Any) -> list[str]:
     if isinstance(target, str):
         target = json.loads(target) if target.startswith("[") else [target]
-    return [ascii_domain(one_line(address)) for address in target if one_line(address)]
+    return usable_addresses(target)
 
 
 def _practice(settings: dict[str, Any]) -> str:
-    return one_line(settings.get("practice_name") or "your practice")
+    return header_text(settings.get("practice_name") or "your practice")

@@ -8,24 +8,24 @@ import re
 import smtplib
 import ssl
 import time
+from collections.abc import Iterable
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.policy import Policy
 
 from flask import Flask
 
 from ..extension import RTRState
 from ..links import public_base_url
+from ..ssrf import UnsafeURLError
 from .base import Outcome
-from .smtp_config import SmtpSettings, effective_smtp, ensure_table
+from .headers import is_header_safe, wire_policy
+from .smtp_config import PRIVATE_HOST, SmtpSettings, effective_smtp, ensure_table
+from .smtp_connect import CaUnusableError, connect, tls_context
 
 log = logging.getLogger("widget.delivery.mailer")
 
-SMTP_TIMEOUT = 30.0
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>@]+>?")
 UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
 class SmtpRefusedError(Exception):
@@ -36,9 +36,10 @@ class SmtpRefusedError(Exception):
         self.outcome = Outcome(status, detail)  # type: ignore[arg-type]
 
 
-def one_line(value: object) -> str:
-    """Return value as one header-safe line: control characters (CR, LF, …) become spaces."""
-    return " ".join(CONTROL.sub(" ", str(value)).split())
+def usable_addresses(candidates: Iterable[object]) -> list[str]:
+    """Return the candidates that can stand in a header as they are, with domains in ASCII (IDNA)."""
+    addresses = (str(candidate).strip() for candidate in candidates)
+    return [ascii_domain(address) for address in addresses if address and is_header_safe(address)]
 
 
 def ascii_domain(address: str) -> str:
@@ -95,7 +96,7 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
     partial = path + ".part"
     try:
         with open(partial, "wb") as handle:
-            handle.write(message.as_bytes(policy=_policy(needs_smtputf8(message, []))))
+            handle.write(message.as_bytes(policy=wire_policy(needs_smtputf8(message, []))))
         os.replace(partial, path)
     except OSError as error:
         return Outcome("retry", f"could not write {path}: {error.strerror}")
@@ -103,42 +104,40 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
 
 
 def send_smtp(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> Outcome:
-    """Run one SMTP session; raise SmtpRefusedError with the reply when it does not end in 250."""
+    """Run one SMTP session; raise SmtpRefusedError with the reply when it does not end in 250.
+
+    What the admin sees says what to do, never what is inside the network: connection failures
+    and non-SMTP answers all read the same, with the details in the server log.
+    """
     try:
         context = tls_context(settings)
-        with _connect(settings, context) as smtp:
+        with connect(settings, context) as smtp:
             _secure(smtp, settings, context)
             if settings.username:
                 _login(smtp, settings)
             return _transmit(smtp, settings, message, recipients)
     except SmtpRefusedError:
         raise
+    except CaUnusableError:
+        raise SmtpRefusedError("retry", "the extra trusted CA certificate (RTR_SMTP_CA_FILE, or the one on the "
+                                        "Email server page) could not be used; nothing sent.") from None
+    except UnsafeURLError:
+        raise SmtpRefusedError("retry", PRIVATE_HOST + " Nothing sent.") from None
     except ssl.SSLCertVerificationError as error:
         raise SmtpRefusedError("retry", f"the server's certificate was not trusted ({error.verify_message}); "
-                                   "nothing sent. Set RTR_SMTP_CA_FILE for a private CA.") from None
+                                   "nothing sent. Add the private CA on the Email server page.") from None
     except smtplib.SMTPResponseException as error:
+        if isinstance(error, smtplib.SMTPConnectError) or not 200 <= error.smtp_code < 600:
+            raise _unreachable(settings, error) from None  # a greeting that is no SMTP: whatever listens there
         raise SmtpRefusedError(_status(error.smtp_code), reply(error.smtp_code, error.smtp_error)) from None
     except (smtplib.SMTPException, OSError) as error:
-        raise SmtpRefusedError("retry", f"could not talk to {settings.host}:{settings.port} "
-                                   f"({type(error).__name__}: {error})") from None
+        raise _unreachable(settings, error) from None
 
 
-def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
-    """Return a verifying TLS context, trusting the private CA file too when one is set."""
-    context = ssl.create_default_context()
-    if settings.ca_file:
-        try:
-            context.load_verify_locations(cafile=settings.ca_file)
-        except (OSError, ssl.SSLError) as error:
-            raise SmtpRefusedError("retry", f"the CA file {settings.ca_file} (RTR_SMTP_CA_FILE) could not be "
-                                            f"loaded ({error}); nothing sent.") from None
-    return context
-
-
-def _connect(settings: SmtpSettings, context: ssl.SSLContext) -> smtplib.SMTP:
-    if settings.security == "ssl":
-        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=SMTP_TIMEOUT, context=context)
-    return smtplib.SMTP(settings.host, settings.port, timeout=SMTP_TIMEOUT)
+def _unreachable(settings: SmtpSettings, error: Exception) -> SmtpRefusedError:
+    log.warning("SMTP with %s:%s failed: %s: %s", settings.host, settings.port, type(error).__name__, error)
+    return SmtpRefusedError("retry", "could not reach the email server, or it did not answer as one; nothing "
+                                     "sent. The server log has the details.")
 
 
 def _secure(smtp: smtplib.SMTP, settings: SmtpSettings, context: ssl.SSLContext) -> None:
@@ -181,7 +180,7 @@ def _transmit(smtp: smtplib.SMTP, settings: SmtpSettings, message: EmailMessage,
     if len(refused) == len(recipients):
         worst = min(refused, key=lambda item: item[0] >= 500)
         raise SmtpRefusedError(_status(worst[0]), reply(*worst))
-    code, text = smtp.data(message.as_bytes(policy=_policy(utf8)))
+    code, text = smtp.data(message.as_bytes(policy=wire_policy(utf8)))
     if code != 250:
         raise SmtpRefusedError(_status(code), reply(code, text))
     detail = reply(code, text)
@@ -204,10 +203,6 @@ def needs_smtputf8(message: EmailMessage, envelope: list[str]) -> bool:
         header = message[name]
         addresses += [address.addr_spec for address in getattr(header, "addresses", ())]
     return not all(address.isascii() for address in addresses)
-
-
-def _policy(utf8: bool) -> Policy:
-    return SMTP_POLICY.clone(utf8=True) if utf8 else SMTP_POLICY
 
 
 def _status(code: int) -> str:
