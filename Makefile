@@ -45,6 +45,7 @@ run: setup
 
 test: setup system-deps
 	$(VENV)/bin/ruff check widget tests bench
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: setup system-deps
@@ -54,6 +55,7 @@ bench: setup system-deps
 
 lint: setup
 	$(VENV)/bin/ruff check widget tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

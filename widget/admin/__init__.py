@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-from ..extension import RTRState, resource_dir
+from ..queries.accounts import has_admins
+from ..state import RTRState
+from . import audit, csv_export, delivery_settings, leads, preview, stats, views, widgets  # noqa: F401 (add views)
+from .blueprint import blueprint
+from .first_run import announce
 
-blueprint = Blueprint(
-    "rtr_admin", __name__,
-    static_folder=resource_dir("static") + "/rtr/admin", static_url_path="/static",
-)
 
-
-def register(app: Flask, state: RTRState) -> None:
-    """Import the view modules (they add routes to the blueprint) and mount it."""
-    from . import audit, auth, commands, csv_export, delivery_settings, leads, preview, stats, views, widgets  # noqa: F401
-    from .first_run import announce
-    from .passwords import has_admins
-
-    views.configure_session(app)
-    if blueprint.name not in app.blueprints:
-        app.register_blueprint(blueprint, url_prefix=f"{state.url_prefix}/admin")
-    if not has_admins(state.store):
+def register(app: Flask, state: RTRState, announce_setup: bool = True) -> None:
+    """Mount the blueprint; while no admin exists, print the one-time setup link in the log."""
+    app.register_blueprint(blueprint, url_prefix=f"{state.url_prefix}/admin")
+    if announce_setup and not has_admins(state.store):
         announce(app)

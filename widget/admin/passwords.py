@@ -1,14 +1,13 @@
-"""Admin accounts: scrypt password hashes (N = 2^17) and the queries on the admins table."""
+"""Admin accounts: scrypt password hashes (N = 2^17), and the rules for usernames and passwords."""
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 
-from sqlalchemy import func, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..store import Store, admins
+from ..db import Store
+from ..queries import accounts
 
 #: Werkzeug method string: scrypt with N = 2^17, r = 8, p = 1 (about 128 MiB and 0.3 s per hash).
 HASH_METHOD = "scrypt:131072:8:1"
@@ -53,15 +52,12 @@ def normalise_username(username: str) -> str:
 
 
 def has_admins(store: Store) -> bool:
-    with store.reading() as conn:
-        return bool(conn.execute(select(func.count()).select_from(admins)).scalar_one())
+    return accounts.has_admins(store)
 
 
 def get_password_hash(store: Store, username: str) -> str | None:
-    with store.reading() as conn:
-        return conn.execute(
-            select(admins.c.password_hash).where(admins.c.username == normalise_username(username))
-        ).scalar_one_or_none()
+    admin = accounts.get_admin(store, normalise_username(username))
+    return admin.password_hash if admin else None
 
 
 def create_admin(store: Store, username: str, password: str) -> str:
@@ -72,20 +68,14 @@ def create_admin(store: Store, username: str, password: str) -> str:
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    password_hash = hash_password(password)
-    with store.engine.begin() as conn:
-        taken = conn.execute(select(admins.c.id).where(admins.c.username == name)).first()
-        if taken:
-            raise AccountError(f"There is already an admin called {name}.")
-        conn.execute(insert(admins).values(username=name, password_hash=password_hash, created_at=time.time()))
+    if not accounts.add_admin(store, name, hash_password(password)):
+        raise AccountError(f"There is already an admin called {name}.")
     return name
 
 
 def set_password(store: Store, username: str, password: str) -> None:
-    """Replace an admin's password; raise AccountError when the new one is refused."""
+    """Replace an admin's password, signing out every session they have; raise AccountError when refused."""
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    with store.engine.begin() as conn:
-        conn.execute(update(admins).where(admins.c.username == normalise_username(username))
-                     .values(password_hash=hash_password(password)))
+    accounts.set_password_hash(store, normalise_username(username), hash_password(password))

@@ -8,7 +8,7 @@ from flask import current_app, request, url_for
 from markupsafe import escape
 
 from ..links import public_base_url
-from ..store import Widget
+from ..models import Widget
 
 
 @dataclass(frozen=True)

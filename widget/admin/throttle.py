@@ -6,7 +6,7 @@ from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 
-from ..limits import get_limiter
+from ..ratelimit import get_limiter
 
 NAMESPACE = "rtr-admin-login"
 

@@ -14,10 +14,9 @@ from email.policy import Policy
 
 from flask import Flask
 
-from ..extension import RTRState
 from ..links import public_base_url
 from .base import Outcome
-from .smtp_config import SmtpSettings, effective_smtp, ensure_table
+from .smtp_config import SmtpSettings, effective_smtp
 
 log = logging.getLogger("widget.delivery.mailer")
 
@@ -52,9 +51,8 @@ def ascii_domain(address: str) -> str:
         return address
 
 
-def register(app: Flask, state: RTRState) -> None:
-    """Create the settings table and say at start-up where emails go when no SMTP server is set."""
-    ensure_table(state.store)
+def register(app: Flask) -> None:
+    """Say at start-up where emails go when no SMTP server is set."""
     if not effective_smtp(app).configured:
         app.logger.warning(
             "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",
