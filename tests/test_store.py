@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from widget import migrate
 from widget.db import Store, make_engine
 from widget.models import NewLead, ReplayError
-from widget.queries import stats
+from widget.queries import accounts, stats
 from widget.queries.leads import add_lead
-from widget.queries.widgets import create_widget, get_widget, list_widgets, save_settings
-from widget.schema import deliveries, leads
+from widget.queries.widgets import create_widget, delete_widget, get_widget, list_widgets, save_settings
+from widget.schema import attempts, daily_stats, deliveries, leads
 from widget.settings import demo_settings
 
 
@@ -173,3 +173,38 @@ def test_sqlite_writes_take_the_lock_at_begin_and_reads_do_not(tmp_path: Path) -
         assert _another_writer_gets_in(path)
     finally:
         store.engine.dispose()
+
+
+def test_deleting_a_widget_cascades_to_everything_it_owns(any_store: Store) -> None:
+    settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in")
+    gone, kept = create_widget(any_store, "Gone", settings), create_widget(any_store, "Kept", settings)
+    for widget in (gone, kept):
+        add_lead(any_store, widget, _lead())
+        stats.count(any_store, widget.id, "views")
+    with any_store.engine.begin() as conn:
+        for delivery_id in conn.execute(select(deliveries.c.id)).scalars():
+            conn.execute(attempts.insert().values(delivery_id=delivery_id, at=1.0, outcome="retry"))
+    assert delete_widget(any_store, gone.id)
+    with any_store.reading() as conn:
+        for table in (leads, deliveries, daily_stats):
+            assert set(conn.execute(select(table.c.widget_id)).scalars()) == {kept.id}, table.name
+        assert conn.execute(select(func.count()).select_from(attempts)).scalar_one() == 2
+    assert [w.id for w in list_widgets(any_store)] == [kept.id]
+
+
+def test_account_and_session_queries(any_store: Store) -> None:
+    assert accounts.add_admin(any_store, "ann", "hash-a") and accounts.add_admin(any_store, "bob", "hash-b")
+    assert not accounts.add_admin(any_store, "ann", "again"), "a taken name"
+    ann = accounts.get_admin(any_store, "ann")
+    first = accounts.start_session(any_store, ann.id, "a" * 64, now=100.0)
+    accounts.start_session(any_store, ann.id, "b" * 64, now=200.0)
+    bob_session = accounts.start_session(any_store, accounts.get_admin(any_store, "bob").id, "c" * 64)
+    assert [s.created_at for s in accounts.sessions_of(any_store, ann.id)] == [200.0, 100.0]
+    assert accounts.find_session(any_store, "a" * 64).id == first
+    assert accounts.end_sessions(any_store, ann.id) == 2
+    assert accounts.find_session(any_store, "a" * 64) is None
+    assert accounts.find_session(any_store, "c" * 64).id == bob_session
+    assert [a.username for a in accounts.list_admins(any_store)] == ["ann", "bob"]
+    assert accounts.remove_admin(any_store, "bob") and accounts.find_session(any_store, "c" * 64) is None
+    with pytest.raises(accounts.LastAdminError):
+        accounts.remove_admin(any_store, "ann")

@@ -45,10 +45,6 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     def reading(self) -> Connection:
         """Open a connection for reads only (a deferred transaction on SQLite)."""
         return self.engine.connect().execution_options(rtr_writes=False)
