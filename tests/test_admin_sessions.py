@@ -138,3 +138,14 @@ def test_housekeeping_forgets_sessions_that_can_no_longer_sign_anyone_in(admin_a
     forget_ended_sessions(admin_app)
     assert sessions(admin_app) == 1
     assert not signed_in(stale) and signed_in(fresh)
+
+
+def test_a_browser_whose_session_ended_signs_in_again_at_the_first_try(admin_app: Flask) -> None:
+    ann = sign_in(admin_app)
+    with get_state(admin_app).store.engine.begin() as conn:
+        conn.execute(update(admin_sessions).values(seen_at=0.0))
+    page = ann.get("/admin/login").get_data(as_text=True)
+    again = ann.post("/admin/login", data={"username": "ann", "password": PASSWORD,
+                                           "csrf_token": CSRF.search(page).group(1)})
+    assert again.status_code == 302, "the login page's own token was refused"
+    assert signed_in(ann)

@@ -23,7 +23,7 @@ from .models import ReplayError, Widget
 from .queries import stats
 from .queries.leads import add_lead
 from .queries.widgets import get_widget
-from .security import check_form_token, issue_form_token, secure_public_response, submission_origin_allowed
+from .security import check_form_token, issue_form_token, submission_origin_allowed
 from .settings import consent_version, default_settings
 from .state import RTRState, get_state, resource_dir
 
@@ -157,7 +157,7 @@ def _unavailable(status: int = 404) -> Response:
                                asset_version=asset_version())
         response = current_app.response_class(html, mimetype="text/html")
     response.status_code = status
-    return secure_public_response(response, None, nonce)
+    return secure(response, None, nonce)
 
 
 def _mode(value: str | None = None) -> str:

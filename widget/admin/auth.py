@@ -18,7 +18,7 @@ from flask import current_app, g, redirect, request, url_for
 
 from ..queries.accounts import AdminSession, end_session, find_session, get_admin, start_session, touch_session
 from ..state import get_state
-from .session import cookie, set_token
+from .session import cookie, forget_token, set_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +41,7 @@ def current_session() -> AdminSession | None:
             end_session(store, found.id)
             found = None
         if found is None:
-            set_token("")
+            forget_token()
         elif now - found.seen_at > min(60.0, idle / 10):  # a write per minute at most, not per page
             touch_session(store, found.id, now)
     g.rtr_admin_session = found

@@ -51,8 +51,9 @@ def cookie() -> AdminCookie:
         except BadData:
             data = None
         if isinstance(data, dict):
-            found = AdminCookie(str(data.get("t", "")), str(data.get("c", "")),
-                                [list(map(str, item))[:2] for item in data.get("f", []) if isinstance(item, list)])
+            flashes = [[str(part) for part in item] for item in data.get("f", [])
+                       if isinstance(item, list) and len(item) == 2]
+            found = AdminCookie(str(data.get("t", "")), str(data.get("c", "")), flashes)
         g.rtr_admin_cookie = found
     return g.rtr_admin_cookie
 
@@ -76,9 +77,17 @@ def save_cookie(response: Response) -> Response:
 
 
 def set_token(token: str) -> None:
-    """Put a session token in the cookie ("" to sign out); the CSRF key changes with it."""
+    """Put a session token in the cookie at sign-in ("" at sign-out); the CSRF key changes with it."""
     data = cookie()
     data.token, data.csrf, data.changed = token, secrets.token_urlsafe(24), True
+    g.pop("rtr_admin_csrf", None)
+
+
+def forget_token() -> None:
+    """Drop a token whose session ended on the server (the CSRF key stays: forms on the page still work)."""
+    data = cookie()
+    if data.token:
+        data.token, data.changed = "", True
 
 
 def flash(message: str, category: str = "message") -> None:

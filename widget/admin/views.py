@@ -46,7 +46,10 @@ def secure_admin_response(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     if request.endpoint != "rtr_admin.static":
         response.headers["Cache-Control"] = "no-store"
-    return save_cookie(response)
+    return response
+
+
+blueprint.after_request(save_cookie)  # the admin's own cookie, written back when a request changed it
 
 
 @blueprint.app_template_global("rtr_admin_nav")
