@@ -48,16 +48,18 @@ class ReadyToRebuild:
         app.config["RTR_URL_PREFIX"] = prefix
         store = Store(_engine(app))
         # Refuses to go on (SchemaError) with a database older or newer than this code; an empty one
-        # is created at the newest revision.
+        # is created at the newest revision. Only `flask rtr db …` gets past with an old one.
         current = migrate.prepare(store)
         state = RTRState(store=store, url_prefix=prefix, limiter=ratelimit.create_limiter(app))
         app.extensions[EXTENSION_KEY] = state
         frame.register(app)
         public.register(app, state)
-        admin.register(app, state, announce_setup=current)
-        mailer.register(app)
+        admin.register(app, state)
         worker.register(app)
         cli.register(app)
+        if current:  # the start-up notices read tables an old schema may not have yet
+            admin.announce_setup(app, state)
+            mailer.announce_outbox(app)
 
 
 def _engine(app: Flask) -> Engine:

@@ -11,8 +11,12 @@ from .blueprint import blueprint
 from .first_run import announce
 
 
-def register(app: Flask, state: RTRState, announce_setup: bool = True) -> None:
-    """Mount the blueprint; while no admin exists, print the one-time setup link in the log."""
+def register(app: Flask, state: RTRState) -> None:
+    """Mount the blueprint under ``<prefix>/admin``."""
     app.register_blueprint(blueprint, url_prefix=f"{state.url_prefix}/admin")
-    if announce_setup and not has_admins(state.store):
+
+
+def announce_setup(app: Flask, state: RTRState) -> None:
+    """While no admin exists, print the one-time setup link in the log."""
+    if not has_admins(state.store):
         announce(app)

@@ -51,8 +51,8 @@ def ascii_domain(address: str) -> str:
         return address
 
 
-def register(app: Flask) -> None:
-    """Say at start-up where emails go when no SMTP server is set."""
+def announce_outbox(app: Flask) -> None:
+    """Say at start-up where emails go when no SMTP server is set (or links in them can't be opened)."""
     if not effective_smtp(app).configured:
         app.logger.warning(
             "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",
