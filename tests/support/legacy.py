@@ -14,7 +14,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -44,10 +43,7 @@ def build_with_old_code(url: str, workdir: Path) -> None:
     tree.mkdir()
     archive = subprocess.run(["git", "archive", "--format=tar", COMMIT, "widget", "templates", "static"],
                              cwd=REPO, capture_output=True, check=True).stdout
-    archive_path = workdir / "old.tar"
-    archive_path.write_bytes(archive)
-    with tarfile.open(archive_path) as tar:
-        tar.extractall(tree, filter="data")
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RTR_", "FLASK_"))},
            "PYTHONPATH": str(tree), "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, str(BUILDER), url, str(workdir / "instance")], cwd=tree, env=env,
