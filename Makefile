@@ -73,6 +73,7 @@ run: setup
 
 test: setup system-deps js-check
 	$(VENV)/bin/ruff check widget tests bench
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -p no:cacheprovider
 
 # Every bench/*.py, each printing its table; one that fails doesn't stop the others, but fails the run.
@@ -86,6 +87,7 @@ bench: bench-deps
 
 lint: setup js-check
 	$(VENV)/bin/ruff check widget tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) node_modules build dist *.egg-info .pytest_cache

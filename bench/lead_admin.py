@@ -6,6 +6,7 @@ Run: ``.venv/bin/python bench/lead_admin.py [LEADS]`` (default 10000). Prints a 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -14,11 +15,14 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tests.support.admin_session import signed_in
 from widget import create_app
-from widget.admin.auth import SESSION_KEY
+from widget.queries.widgets import create_widget
 from widget.retention import purge_expired
+from widget.schema import deliveries, leads
 from widget.settings import demo_settings
-from widget.store import deliveries, leads
 
 DAY = 86400.0
 
@@ -58,12 +62,10 @@ def main(count: int) -> None:
                           "RTR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}, instance_path=folder)
         store = app.extensions["rtr"].store
         settings = demo_settings()
-        store.create_widget(settings["practice_name"], settings, widget_id="demo")
+        create_widget(store, settings["practice_name"], settings, widget_id="demo")
         rows: list[tuple[str, float, str]] = []
         timed(f"seed {count} leads", lambda: seed(store, count), rows)
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session[SESSION_KEY] = {"user": "bench", "seen": time.time()}
+        client = signed_in(app.test_client(), "bench")
         timed("inbox, page 1", lambda: client.get("/admin/leads").status_code, rows)
         timed("inbox, last page", lambda: client.get("/admin/leads?page=100000").status_code, rows)
         timed("inbox, status=delivered + dates",

@@ -27,8 +27,9 @@ from tests.support.receiver import Receiver  # noqa: E402
 from tests.support.servers import ServerThread  # noqa: E402
 from widget import create_app  # noqa: E402
 from widget.delivery.worker import stop_thread  # noqa: E402
-from widget.extension import get_state  # noqa: E402
+from widget.queries.widgets import create_widget  # noqa: E402
 from widget.settings import default_settings  # noqa: E402
+from widget.state import get_state  # noqa: E402
 
 WARMUP = 20
 RATIO_TARGET = 1.2
@@ -50,7 +51,7 @@ def build_app(folder: str, hook_url: str) -> tuple[Any, str]:
     }, instance_path=folder)
     settings = default_settings("Bench Practice")
     settings.update(webhook_url=hook_url, notify_emails=[])
-    widget = get_state(app).store.create_widget("Bench Practice", settings)
+    widget = create_widget(get_state(app).store, "Bench Practice", settings)
     return app, widget.id
 
 

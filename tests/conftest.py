@@ -12,10 +12,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget import create_app
+from widget import create_app, migrate
 from widget.cli import DEMO_WIDGET_ID
-from widget.store import Store, make_engine, metadata
+from widget.db import Store, make_engine
+from widget.delivery.worker import stop_thread
+from widget.schema import metadata
 
+from .support.receiver import Receiver
 from .support.servers import ServerThread
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -102,6 +105,22 @@ def live_server(app: Flask) -> Iterator[ServerThread]:
         yield server
 
 
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP receiver on loopback (it can answer 200, 500, 410, redirect or hang)."""
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def thread_app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """An app delivering from worker threads, which poll only every 30 s: wake-ups must do the work."""
+    app = make_app(RTR_WORKER="thread", RTR_WEBHOOK_ALLOW_PRIVATE=True, RTR_WORKER_POLL_SECONDS=30,
+                   RTR_RETRY_SCHEDULE=[0.05, 0.1])
+    yield app
+    stop_thread(app)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright."""
@@ -125,10 +144,17 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]
     else:
         url = request.getfixturevalue("postgres_url")
     store = Store(make_engine(url))
-    metadata.drop_all(store.engine)
-    store.create_all()
+    empty_database(store)
+    migrate.prepare(store)
     yield store
     store.engine.dispose()
+
+
+def empty_database(store: Store) -> None:
+    """Drop every table of ours (and the schema revision), leaving the database as if new."""
+    with store.engine.begin() as conn:
+        metadata.drop_all(conn)
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {migrate.VERSION_TABLE}")
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,24 @@ import pytest
 from argon2 import extract_parameters
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select, update
 
-from widget.admin.auth import SESSION_KEY
 from widget.admin.first_run import TOKEN_FILE, setup_token
 from widget.admin.passwords import check_password, create_admin, get_password_hash, hash_password
-from widget.extension import get_state
+from widget.queries.widgets import get_widget, list_widgets
+from widget.schema import admin_sessions
+from widget.state import get_state
+
+from .support.admin_session import signed_in
 
 PASSWORD = "a calm long passphrase"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 PUBLIC_ENDPOINTS = {"rtr_admin.login", "rtr_admin.setup", "rtr_admin.static"}
+
+
+def count_rows(app: Flask, table: Any) -> int:
+    with get_state(app).store.reading() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def csrf(client: FlaskClient, url: str) -> str:
@@ -31,12 +40,15 @@ def csrf(client: FlaskClient, url: str) -> str:
 
 def sign_in(client: FlaskClient, username: str = "ann") -> None:
     """Put an admin session on the client (the login form itself is tested separately)."""
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"user": username, "seen": time.time()}
+    signed_in(client, username)
 
 
 def login(client: FlaskClient, username: str, password: str, **kwargs: Any) -> Any:
-    return client.post("/admin/login", data={"username": username, "password": password}, **kwargs)
+    """Sign in through the login form, as a browser does: load it, then post it with its CSRF token."""
+    page = client.get("/admin/login", base_url=kwargs.get("base_url", "http://localhost"))
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    data = {"username": username, "password": password, "csrf_token": token, **kwargs.pop("data", {})}
+    return client.post(kwargs.pop("path", "/admin/login"), data=data, **kwargs)
 
 
 # Every admin route needs a login -------------------------------------------------------------
@@ -66,11 +78,9 @@ def test_login_redirect_keeps_where_you_were_going_but_never_off_site(app: Flask
     assert client.get("/admin/audit").location == "/admin/login?next=/admin/audit"
     with app.app_context():
         create_admin(get_state(app).store, "ann", PASSWORD)
-    app.config["WTF_CSRF_ENABLED"] = False
     assert login(client, "ann", PASSWORD, query_string={"next": "//evil.example/x"}).location == "/admin/"
-    client.post("/admin/logout")
-    response = client.post("/admin/login?next=/admin/audit",
-                           data={"username": "ANN", "password": PASSWORD, "next": "/admin/audit"})
+    client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")})
+    response = login(client, "ANN", PASSWORD, path="/admin/login?next=/admin/audit", data={"next": "/admin/audit"})
     assert response.location == "/admin/audit"
 
 
@@ -147,7 +157,7 @@ def test_passwords_are_hashed_with_argon2id_at_64_mib() -> None:
 @pytest.fixture
 def admin_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
     def build(**config: Any) -> Flask:
-        app = make_app(WTF_CSRF_ENABLED=False, **config)
+        app = make_app(**config)
         with app.app_context():
             create_admin(get_state(app).store, "ann", PASSWORD)
         return app
@@ -185,12 +195,21 @@ def test_failed_logins_are_throttled_per_ip_address(admin_app: Callable[..., Fla
     assert login(client, "ann", PASSWORD, environ_base={"REMOTE_ADDR": "10.1.1.2"}).status_code == 302
 
 
-def test_session_cookie_is_httponly_lax_and_secure_under_https(admin_app: Callable[..., Flask]) -> None:
+def test_session_cookie_is_httponly_lax_scoped_to_the_admin_and_secure_under_https(
+        admin_app: Callable[..., Flask]) -> None:
     app = admin_app()
     plain = login(app.test_client(), "ann", PASSWORD).headers["Set-Cookie"]
+    assert plain.startswith("rtr_admin=") and "Path=/admin;" in plain + ";"
     assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
     secure = login(app.test_client(), "ann", PASSWORD, base_url="https://localhost").headers["Set-Cookie"]
     assert "HttpOnly" in secure and "SameSite=Lax" in secure and "Secure" in secure
+
+
+def _age_sessions(app: Flask, idle: float = 0.0, age: float = 0.0) -> None:
+    """Move every admin session's last use and start into the past."""
+    with get_state(app).store.engine.begin() as conn:
+        conn.execute(update(admin_sessions).values(seen_at=admin_sessions.c.seen_at - idle,
+                                                   created_at=admin_sessions.c.created_at - age))
 
 
 def test_idle_sessions_end(admin_app: Callable[..., Flask]) -> None:
@@ -198,16 +217,24 @@ def test_idle_sessions_end(admin_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     sign_in(client)
     assert client.get("/admin/").status_code == 200
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"user": "ann", "seen": time.time() - 590}
+    _age_sessions(app, idle=590)
     assert client.get("/admin/").status_code == 200
-    with client.session_transaction() as session:
-        assert session[SESSION_KEY]["seen"] > time.time() - 5
-        session[SESSION_KEY] = {"user": "ann", "seen": time.time() - 601}
+    with get_state(app).store.reading() as conn:
+        assert conn.execute(select(admin_sessions.c.seen_at)).scalar_one() > time.time() - 5, "use keeps it alive"
+    _age_sessions(app, idle=601)
     response = client.get("/admin/")
     assert response.status_code == 302 and response.location.startswith("/admin/login")
-    with client.session_transaction() as session:
-        assert SESSION_KEY not in session
+    assert count_rows(app, admin_sessions) == 0, "an ended session leaves no row behind"
+
+
+def test_sessions_end_after_their_lifetime_however_busy(admin_app: Callable[..., Flask]) -> None:
+    app = admin_app(RTR_ADMIN_SESSION_SECONDS=3600, RTR_ADMIN_IDLE_SECONDS=600)
+    client = app.test_client()
+    sign_in(client)
+    _age_sessions(app, age=3590)
+    assert client.get("/admin/").status_code == 200
+    _age_sessions(app, age=11)
+    assert client.get("/admin/").status_code == 302, "busy until the last second, still over"
 
 
 def test_logout_needs_the_csrf_token_then_ends_the_session(make_app: Callable[..., Flask]) -> None:
@@ -225,11 +252,16 @@ def test_change_password(admin_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     login(client, "ann", PASSWORD)
     new = "another calm passphrase"
-    wrong = client.post("/admin/password", data={"current": "nope", "password": new, "confirm": new})
+    token = csrf(client, "/admin/password")
+    wrong = client.post("/admin/password", data={"current": "nope", "password": new, "confirm": new,
+                                                 "csrf_token": token})
     assert wrong.status_code == 400 and "current password" in wrong.get_data(as_text=True)
-    short = client.post("/admin/password", data={"current": PASSWORD, "password": "short", "confirm": "short"})
+    short = client.post("/admin/password", data={"current": PASSWORD, "password": "short", "confirm": "short",
+                                                 "csrf_token": token})
     assert short.status_code == 400 and "10 to 200 characters" in short.get_data(as_text=True)
-    changed = client.post("/admin/password", data={"current": PASSWORD, "password": new, "confirm": new})
+    token = csrf(client, "/admin/password")
+    changed = client.post("/admin/password", data={"current": PASSWORD, "password": new, "confirm": new,
+                                                   "csrf_token": token})
     assert changed.status_code == 302
     with app.app_context():
         stored = get_password_hash(get_state(app).store, "ann")
@@ -279,14 +311,14 @@ def test_admin_forms_refuse_posts_without_a_csrf_token(app: Flask, path: str, da
     client = app.test_client()
     sign_in(client)
     store = get_state(app).store
-    before = store.get_widget("demo")
-    count = len(store.list_widgets())
+    before = get_widget(store, "demo")
+    count = len(list_widgets(store, ))
     response = client.post(path, data=data)
     assert response.status_code in (302, 400)
-    after = store.get_widget("demo")
+    after = get_widget(store, "demo")
     assert after is not None and after.version == before.version and after.name == before.name
     assert after.webhook_secret == before.webhook_secret
-    assert len(store.list_widgets()) == count
+    assert len(list_widgets(store, )) == count
     if path == "/admin/smtp":
         assert "smtp.evil.example" not in client.get("/admin/smtp").get_data(as_text=True).split("In use now")[1][:300]
 

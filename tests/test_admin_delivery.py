@@ -10,8 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.audit import entries
+from widget.queries.widgets import get_widget, list_widgets, save_settings
 
-from .support.admin_pages import EDIT, edit_form, read_form, signed_in, store_of
+from .support.admin_pages import EDIT, edit_form, read_form, store_of
+from .support.admin_session import signed_in
 from .support.delivery import add_leads, rows, settle
 from .support.receiver import Receiver
 from .support.smtp import SmtpServer
@@ -25,10 +27,10 @@ def admin(app: Flask) -> FlaskClient:
 # Delivery: secret rotation, send a test, SMTP page -------------------------------------------
 
 def test_rotate_secret_shows_the_new_one_once(app: Flask, admin: FlaskClient) -> None:
-    before = store_of(app).get_widget("demo").webhook_secret
+    before = get_widget(store_of(app), "demo").webhook_secret
     token = edit_form(admin)["csrf_token"]
     response = admin.post("/admin/widgets/demo/rotate-secret", data={"csrf_token": token})
-    after = store_of(app).get_widget("demo")
+    after = get_widget(store_of(app), "demo")
     assert after.webhook_secret != before and after.previous_webhook_secret == before
     assert after.webhook_secret in response.get_data(as_text=True)
     assert after.webhook_secret not in admin.get(EDIT).get_data(as_text=True)
@@ -40,12 +42,12 @@ def test_rotate_secret_shows_the_new_one_once(app: Flask, admin: FlaskClient) ->
 ])
 def test_an_expired_button_changes_nothing_and_says_so(app: Flask, admin: FlaskClient, button: str,
                                                        lands_on: str) -> None:
-    secret = store_of(app).get_widget("demo").webhook_secret
+    secret = get_widget(store_of(app), "demo").webhook_secret
     response = admin.post(f"/admin/widgets/demo/{button}", data={"csrf_token": "expired"})
     assert response.status_code == 302 and response.headers["Location"].endswith(lands_on)
     assert "form expired; please press it again" in admin.get(EDIT).get_data(as_text=True)
-    assert store_of(app).get_widget("demo").webhook_secret == secret
-    assert [w.id for w in store_of(app).list_widgets()] == ["demo"]
+    assert get_widget(store_of(app), "demo").webhook_secret == secret
+    assert [w.id for w in list_widgets(store_of(app), )] == ["demo"]
     assert [e.action for e in entries(store_of(app))[0] if e.widget_id == "demo"] == [], "nothing was done"
 
 
@@ -105,16 +107,16 @@ def test_a_webhook_switched_off_by_410_can_be_turned_back_on(app: Flask, admin: 
     html = admin.get(EDIT).get_data(as_text=True)
     assert "The webhook is switched off" in html and "410 Gone" in html
     assert "The webhook is switched off" not in admin.get("/admin/").get_data(as_text=True), "no webhook URL"
-    settings = dict(store.get_widget("demo").settings, webhook_url="https://crm.example.com/in")
-    store.save_settings("demo", settings)
+    settings = dict(get_widget(store, "demo").settings, webhook_url="https://crm.example.com/in")
+    save_settings(store, "demo", settings)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")
     assert "The webhook is switched off" in admin.get("/admin/").get_data(as_text=True), "the list says so too"
     token = read_form(html)["csrf_token"]
     assert admin.post("/admin/widgets/demo/enable-webhook").location.endswith("#delivery-tools")
-    assert store.get_widget("demo").webhook_disabled_at is not None
+    assert get_widget(store, "demo").webhook_disabled_at is not None
     admin.post("/admin/widgets/demo/enable-webhook", data={"csrf_token": token})
-    assert store.get_widget("demo").webhook_disabled_at is None
+    assert get_widget(store, "demo").webhook_disabled_at is None
     assert "The webhook is switched off" not in admin.get(EDIT).get_data(as_text=True)
     assert entries(store)[0][0].action == "widget.webhook_enabled"
 
@@ -130,10 +132,10 @@ def test_requests_that_waited_while_the_webhook_was_off_reach_it_when_it_is_back
         fields = edit_form(client)
         fields.update(notify_emails="", webhook_url=gone.url())
         assert client.post(EDIT, data=fields).status_code == 302
-        add_leads(store, store.get_widget("demo"))
+        add_leads(store, get_widget(store, "demo"))
         settle(app)
-        assert store.get_widget("demo").webhook_disabled_at is not None, "the 410 switched it off"
-        add_leads(store, store.get_widget("demo"), 2)  # requests that arrive while it is off
+        assert get_widget(store, "demo").webhook_disabled_at is not None, "the 410 switched it off"
+        add_leads(store, get_widget(store, "demo"), 2)  # requests that arrive while it is off
         settle(app)
         assert [r["status"] for r in rows(store)] == ["disabled"] * 3
         if how == "button":

@@ -11,11 +11,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.stats import DayCount, axis_top, conversion, daily_series, describe, svg_chart
-from widget.lead_queries import LeadFilter, count_leads, get_lead, iter_leads, list_leads
+from widget.db import Store
+from widget.queries import stats
+from widget.queries.inbox import LeadFilter, count_leads, iter_leads, list_leads
+from widget.queries.leads import get_lead
+from widget.queries.widgets import create_widget, get_widget
+from widget.schema import attempts, audit_log, daily_stats, deliveries, leads
 from widget.settings import default_settings
-from widget.store import Store, attempts, audit_log, daily_stats, deliveries, leads
 
-from .support.leads import DAY, add, age, count, csrf_token, set_deliveries, sign_in, submit
+from .support.admin_session import signed_in
+from .support.leads import DAY, add, age, count, csrf_token, public_id_of, set_deliveries, submit
 
 
 @pytest.fixture
@@ -25,7 +30,7 @@ def store(app: Flask) -> Store:
 
 @pytest.fixture
 def admin(client: FlaskClient) -> FlaskClient:
-    return sign_in(client)
+    return signed_in(client)
 
 
 def _names(html: str) -> list[str]:
@@ -38,16 +43,16 @@ def _page(admin: FlaskClient, url: str) -> str:
     return response.get_data(as_text=True)
 
 
-ENDPOINTS = [("get", "/admin/leads"), ("get", "/admin/leads/1"), ("get", "/admin/leads.csv"),
-             ("get", "/admin/leads/1/delete"), ("post", "/admin/leads/1/delete"),
-             ("post", "/admin/leads/1/contacted"), ("post", "/admin/leads/1/deliveries/1/replay"),
+ENDPOINTS = [("get", "/admin/leads"), ("get", "/admin/leads/{id}"), ("get", "/admin/leads.csv"),
+             ("get", "/admin/leads/{id}/delete"), ("post", "/admin/leads/{id}/delete"),
+             ("post", "/admin/leads/{id}/contacted"), ("post", "/admin/leads/{id}/deliveries/1/replay"),
              ("get", "/admin/widgets/demo/stats")]
 
 
 @pytest.mark.parametrize("method, url", ENDPOINTS)
 def test_every_lead_page_needs_a_login(client: FlaskClient, store: Store, method: str, url: str) -> None:
-    add(store, store.get_widget("demo"))
-    response = getattr(client, method)(url)
+    public_id = public_id_of(store, add(store, get_widget(store, "demo")))
+    response = getattr(client, method)(url.format(id=public_id))
     assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
     assert count(store, leads) == 1
 
@@ -56,18 +61,18 @@ def test_every_lead_page_needs_a_login(client: FlaskClient, store: Store, method
     ("get", "/admin/leads/{id}"), ("get", "/admin/leads/{id}/delete"), ("post", "/admin/leads/{id}/contacted"),
     ("post", "/admin/leads/1/deliveries/{id}/replay"),
 ])
-@pytest.mark.parametrize("number", ["0", "2", str(2**63), "99999999999999999999"])
+@pytest.mark.parametrize("number", ["0", "2", str(2**63), "99999999999999999999", "f" * 32, "x" * 500])
 def test_a_missing_or_impossible_lead_number_is_a_404(admin: FlaskClient, store: Store, method: str, url: str,
                                                       number: str) -> None:
-    add(store, store.get_widget("demo"))
-    token = csrf_token(admin.get("/admin/leads/1").get_data(as_text=True))
+    lead = public_id_of(store, add(store, get_widget(store, "demo")))
+    token = csrf_token(admin.get(f"/admin/leads/{lead}").get_data(as_text=True))
     response = getattr(admin, method)(url.format(id=number), data={"csrf_token": token})
     assert response.status_code == 404
     assert count(store, leads) == 1
 
 
 def test_inbox_is_newest_first_and_paginated(admin: FlaskClient, store: Store) -> None:
-    widget = store.get_widget("demo")
+    widget = get_widget(store, "demo")
     now = time.time()
     for number in range(30):
         age(store, add(store, widget, name=f"Person {number:02d}"), now - (30 - number) * 60)
@@ -80,10 +85,10 @@ def test_inbox_is_newest_first_and_paginated(admin: FlaskClient, store: Store) -
 
 
 def test_inbox_filters_by_widget_status_and_date(admin: FlaskClient, store: Store) -> None:
-    demo = store.get_widget("demo")
+    demo = get_widget(store, "demo")
     other_settings = default_settings("Second Practice")
     other_settings.update(notify_emails=["b@example.com"], retention_days=14)
-    other = store.create_widget("Second Practice", other_settings, widget_id="second")
+    other = create_widget(store, "Second Practice", other_settings, widget_id="second")
     day = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC).timestamp()
     ids = {}
     for name, widget, when in [("Ana", demo, day), ("Ben", demo, day + DAY), ("Cy", other, day + 2 * DAY),
@@ -125,9 +130,10 @@ def test_inbox_states_the_retention_period(admin: FlaskClient) -> None:
 
 
 def test_detail_shows_every_attempt_and_replays_a_dead_delivery(admin: FlaskClient, store: Store) -> None:
-    lead_id = submit(admin, message="We need help <b>now</b>")
-    set_deliveries(store, lead_id, "dead", dt.datetime(2026, 4, 2, 9, 30, tzinfo=dt.UTC).timestamp(),
+    row_id = submit(admin, message="We need help <b>now</b>")
+    set_deliveries(store, row_id, "dead", dt.datetime(2026, 4, 2, 9, 30, tzinfo=dt.UTC).timestamp(),
                    error="SMTP 550 5.1.1 mailbox unavailable")
+    lead_id = public_id_of(store, row_id)
     page = _page(admin, f"/admin/leads/{lead_id}")
     assert "2026-04-02 09:30" in page and "SMTP 550 5.1.1 mailbox unavailable" in page
     assert re.search(r"<td class=\"col-channel\">email</td>\s*<td>Failed; no more tries</td>", page)
@@ -150,7 +156,7 @@ def test_detail_shows_every_attempt_and_replays_a_dead_delivery(admin: FlaskClie
 
 
 def test_mark_contacted_and_back(admin: FlaskClient, store: Store) -> None:
-    lead_id = submit(admin)
+    lead_id = public_id_of(store, submit(admin))
     page = _page(admin, f"/admin/leads/{lead_id}")
     assert admin.post(f"/admin/leads/{lead_id}/contacted", data={"contacted": "1"}).status_code == 302
     with store.reading() as conn:
@@ -169,21 +175,22 @@ def test_mark_contacted_and_back(admin: FlaskClient, store: Store) -> None:
 
 def test_delete_asks_first_then_removes_the_lead_and_its_deliveries(admin: FlaskClient, store: Store) -> None:
     keep = submit(admin, name="Keep Me")
-    lead_id = submit(admin, name="Remove Me", email="remove.me@example.org")
-    set_deliveries(store, lead_id, "dead", time.time(), error="timeout")
+    row_id = submit(admin, name="Remove Me", email="remove.me@example.org")
+    set_deliveries(store, row_id, "dead", time.time(), error="timeout")
+    lead_id = public_id_of(store, row_id)
     page = _page(admin, f"/admin/leads/{lead_id}/delete")
     assert "Delete the request from Remove Me?" in page and "1 delivery record" in page
     assert admin.post(f"/admin/leads/{lead_id}/delete").status_code == 400
     assert count(store, leads) == 2
     response = admin.post(f"/admin/leads/{lead_id}/delete", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/leads")
-    assert count(store, leads, leads.c.id == lead_id) == 0
-    assert count(store, deliveries, deliveries.c.lead_id == lead_id) == 0
+    assert count(store, leads, leads.c.id == row_id) == 0
+    assert count(store, deliveries, deliveries.c.lead_id == row_id) == 0
     assert count(store, attempts) == 0
     assert count(store, leads, leads.c.id == keep) == 1 and count(store, deliveries) == 1
     with store.reading() as conn:
         (entry,) = conn.execute(audit_log.select().where(audit_log.c.action == "lead.deleted")).all()
-    assert entry.actor == "owner" and entry.widget_id == "demo"
+    assert entry.actor == "ann" and entry.widget_id == "demo"
     assert "Remove" not in entry.detail and "remove.me" not in entry.detail
     assert admin.get(f"/admin/leads/{lead_id}").status_code == 404
 
@@ -218,9 +225,9 @@ def test_views_and_requests_are_counted_without_cookies_and_the_preview_is_not(
 
 
 def test_daily_series_fills_missing_days_with_zero(store: Store) -> None:
-    store.count("demo", "views")
-    store.count("demo", "views")
-    store.count("demo", "submissions")
+    stats.count(store, "demo", "views")
+    stats.count(store, "demo", "views")
+    stats.count(store, "demo", "submissions")
     series = daily_series(store, "demo")
     assert len(series) == 30 and series[-1].day == dt.datetime.now(dt.UTC).date()
     assert (series[-1].views, series[-1].submissions) == (2, 1)
@@ -247,7 +254,7 @@ def test_lead_queries_on_sqlite_and_postgresql(any_store: Store) -> None:
     store = any_store
     settings = default_settings("Q")
     settings.update(notify_emails=["q@example.com"], webhook_url="https://crm.example.com/in")
-    widget = store.create_widget("Q", settings, widget_id="q")
+    widget = create_widget(store, "Q", settings, widget_id="q")
     day = dt.datetime(2026, 5, 1, tzinfo=dt.UTC).timestamp()
     ids = [add(store, widget, name=f"P{n}", utm={"utm_source": "x"}) for n in range(3)]
     for offset, lead_id in enumerate(ids):
@@ -262,7 +269,7 @@ def test_lead_queries_on_sqlite_and_postgresql(any_store: Store) -> None:
         assert [r["name"] for r in list_leads(conn, LeadFilter(status="pending"), 10)] == ["P2"]
         until = LeadFilter(widget_id="q", until=dt.date(2026, 5, 2))
         assert [r["name"] for r in iter_leads(conn, until)] == ["P1", "P0"]
-        lead = get_lead(conn, ids[1])
+        lead = get_lead(conn, public_id_of(store, ids[1]))
     assert [d["channel"] for d in lead["deliveries"]] == ["email", "webhook"]
     assert [a["detail"] for d in lead["deliveries"] for a in d["attempt_log"]] == ["boom", "boom"]
     assert lead["utm"] == {"utm_source": "x"}

@@ -11,13 +11,15 @@ import pytest
 from flask import Flask
 
 from widget.admin.passwords import create_admin
+from widget.db import Store
 from widget.delivery.worker import stop_thread
+from widget.queries.widgets import create_widget
+from widget.schema import deliveries
 from widget.settings import default_settings
-from widget.store import Store, deliveries
 
 from .support.admin_pages import sign_in_page
 from .support.axe import assert_accessible_page
-from .support.leads import submit
+from .support.leads import public_id_of, submit
 from .support.receiver import Receiver
 from .support.servers import ServerThread
 
@@ -39,7 +41,7 @@ def app(make_app: Callable[..., Flask], receiver: Receiver) -> Iterator[Flask]:
     store: Store = app.extensions["rtr"].store
     settings = default_settings("Harbor Light")
     settings.update(webhook_url=receiver.url(), retention_days=60)
-    store.create_widget("Harbor Light", settings, widget_id="harbor")
+    create_widget(store, "Harbor Light", settings, widget_id="harbor")
     create_admin(store, USER, PASSWORD)
     yield app
     stop_thread(app)
@@ -64,7 +66,7 @@ def _sign_in(page: Any, base: str) -> None:
 def test_replaying_a_dead_delivery_reaches_the_receiver(browser: Any, live_server: ServerThread, app: Flask,
                                                         receiver: Receiver) -> None:
     store: Store = app.extensions["rtr"].store
-    lead_id = submit(app.test_client(), "harbor", name="Renée Okafor")
+    lead_id = public_id_of(store, submit(app.test_client(), "harbor", name="Renée Okafor"))
     _wait_for(lambda: _status(store) == "dead", "the delivery to fail twice and die")
     assert len(receiver.received()) == 2
     receiver.mode = "ok"
@@ -118,9 +120,10 @@ def test_the_csv_download_holds_the_requests_neutralised(browser: Any, live_serv
 def test_lead_pages_pass_axe_and_fit_the_width(browser: Any, live_server: ServerThread, app: Flask,
                                                width: int) -> None:
     client = app.test_client()
-    lead_id = submit(client, "harbor", name="Maximilian Alexander Featherstonehaugh-Worthington",
-                     email="maximilian.alexander.featherstonehaugh@a-rather-long-domain-name.example.org",
-                     page_url="https://www.example.com/blog/when-trust-is-broken-and-you-want-to-rebuild-it")
+    row_id = submit(client, "harbor", name="Maximilian Alexander Featherstonehaugh-Worthington",
+                    email="maximilian.alexander.featherstonehaugh@a-rather-long-domain-name.example.org",
+                    page_url="https://www.example.com/blog/when-trust-is-broken-and-you-want-to-rebuild-it")
+    lead_id = public_id_of(app.extensions["rtr"].store, row_id)
     submit(client, "harbor")
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()

@@ -10,14 +10,18 @@ from typing import Any
 import pytest
 from argon2 import extract_parameters
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
 from widget.admin import passwords
 from widget.admin.passwords import create_admin, get_password_hash
 from widget.admin.throttle import lock_seconds
-from widget.extension import get_state
-from widget.store import admins
+from widget.schema import admins
+from widget.state import get_state
+
+from .support.admin_session import signed_in
+from .support.leads import csrf_token
 
 PASSWORD = "a calm long passphrase"
 
@@ -67,27 +71,39 @@ class SpiedHasher:
 @pytest.fixture
 def admin_app(make_app: Callable[..., Flask]) -> Callable[..., Flask]:
     def build(**config: Any) -> Flask:
-        app = make_app(WTF_CSRF_ENABLED=False, **config)
+        app = make_app(**config)
         create_admin(get_state(app).store, "ann", PASSWORD)
         return app
 
     return build
 
 
+def login_page(app: Flask, address: str) -> tuple[FlaskClient, str]:
+    """Open the login page as a new browser from address; return it and the form's CSRF token."""
+    client = app.test_client()
+    return client, csrf_token(client.get("/admin/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True))
+
+
+def sign_in(page: tuple[FlaskClient, str], username: str, password: str, address: str) -> Any:
+    client, token = page
+    return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
 def login(app: Flask, username: str, password: str, address: str = "10.0.0.1") -> Any:
-    return app.test_client().post("/admin/login", data={"username": username, "password": password},
-                                  environ_base={"REMOTE_ADDR": address})
+    return sign_in(login_page(app, address), username, password, address)
 
 
 def flood(app: Flask, attempts: int, spread_users: bool, spread_addresses: bool) -> list[Any]:
     """Send every wrong password at the same instant, each from its own client thread."""
     answers: list[Any] = [None] * attempts
+    addresses = [f"10.9.{n // 250}.{n % 250 + 1}" if spread_addresses else "10.9.0.1" for n in range(attempts)]
+    pages = [login_page(app, address) for address in addresses]  # the pages first: only the posts race
     start = threading.Barrier(attempts)
 
     def run(n: int) -> None:
         start.wait()
-        answers[n] = login(app, f"user{n}" if spread_users else "ann", f"guess {n}",
-                           f"10.9.{n // 250}.{n % 250 + 1}" if spread_addresses else "10.9.0.1")
+        answers[n] = sign_in(pages[n], f"user{n}" if spread_users else "ann", f"guess {n}", addresses[n])
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(attempts)]
     for thread in threads:
@@ -142,12 +158,14 @@ def test_an_old_scrypt_hash_still_signs_in_and_is_upgraded_to_argon2id(admin_app
     store = get_state(app).store
     with store.engine.begin() as conn:
         conn.execute(update(admins).values(password_hash=generate_password_hash(PASSWORD, "scrypt:131072:8:1")))
+    elsewhere = signed_in(app.test_client())  # ann's other browser, signed in before the upgrade
     assert login(app, "ann", "not the password").status_code == 401
     assert get_password_hash(store, "ann").startswith("scrypt:"), "a wrong password changes nothing"
     assert login(app, "ann", PASSWORD).status_code == 302
     upgraded = get_password_hash(store, "ann")
     assert upgraded.startswith("$argon2id$") and not passwords.needs_rehash(upgraded)
     assert login(app, "ann", PASSWORD, "10.0.0.2").status_code == 302
+    assert elsewhere.get("/admin/").status_code == 200, "the same password, rehashed: no session ends"
 
 
 def test_the_lock_doubles_from_one_second_up_to_the_cap() -> None:

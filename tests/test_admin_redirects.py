@@ -12,9 +12,10 @@ from flask.testing import FlaskClient
 
 from widget.admin.next_url import safe_next
 from widget.admin.passwords import create_admin
-from widget.extension import get_state
+from widget.state import get_state
 
-from .support.admin_pages import read_form, signed_in
+from .support.admin_pages import read_form
+from .support.admin_session import signed_in
 from .support.host_pages import browser_page
 from .support.servers import ServerThread
 

@@ -13,10 +13,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget.delivery.smtp_config import PRIVATE_HOST, smtp_overrides
-from widget.extension import get_state
+from widget.delivery.smtp_config import PRIVATE_HOST, SMTP_KEY, smtp_overrides
+from widget.queries.installation import write_document
+from widget.state import get_state
 
-from .support.admin_pages import read_form, signed_in
+from .support.admin_pages import read_form
+from .support.admin_session import signed_in
 from .support.smtp import Certificate, SmtpServer, free_port, make_certificate
 
 ENV_LOGIN = ("intake", "the deployment's own secret")
@@ -206,9 +208,8 @@ def test_an_older_saved_ca_path_fails_the_same_whether_the_file_exists_or_not(
         store = get_state(app).store
         outcomes = {}
         for path in ("/etc/hostname", str(tmp_path / "nope.pem"), certificate.cert_file):
-            from widget.delivery.smtp_config import SMTP_KEY, _put
-
-            _put(store, SMTP_KEY, {"host": "127.0.0.1", "port": server.port, "security": "starttls", "ca_file": path})
+            write_document(store, SMTP_KEY,
+                           {"host": "127.0.0.1", "port": server.port, "security": "starttls", "ca_file": path})
             outcomes[path] = send_a_test(admin)
     not_a_cert, missing, good = outcomes.values()
     assert not_a_cert == missing and "could not be used" in missing and "nope" not in missing

@@ -14,10 +14,13 @@ from flask.testing import FlaskClient
 from widget.admin.audit import entries
 from widget.admin.preview import contrast_ratio, contrast_warnings
 from widget.admin.settings_form import build_form, check
+from widget.models import NewLead
+from widget.queries.leads import add_lead
+from widget.queries.widgets import get_widget, list_widgets
 from widget.settings import default_settings, demo_settings
-from widget.store import NewLead
 
-from .support.admin_pages import EDIT, edit_form, error_of, read_form, signed_in, store_of
+from .support.admin_pages import EDIT, edit_form, error_of, read_form, store_of
+from .support.admin_session import signed_in
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def test_saving_the_page_unchanged_keeps_every_setting(app: Flask, admin: FlaskC
     fields = edit_form(admin)
     response = admin.post(EDIT, data=fields)
     assert response.status_code == 302
-    widget = store_of(app).get_widget("demo")
+    widget = get_widget(store_of(app), "demo")
     assert widget.settings == demo_settings() and widget.version == 1
     assert "Nothing changed" in admin.get(EDIT).get_data(as_text=True)
 
@@ -75,7 +78,7 @@ def test_edit_the_heading_saves_a_new_version_and_audits_the_setting_name(app: F
     fields["heading"] = "Ready when you are"
     fields["theme-accent_color"] = "#224466"
     assert admin.post(EDIT, data=fields).status_code == 302
-    widget = store_of(app).get_widget("demo")
+    widget = get_widget(store_of(app), "demo")
     assert widget.settings["heading"] == "Ready when you are" and widget.version == 2
     assert "Ready when you are" in app.test_client().get("/w/demo/frame").get_data(as_text=True)
     items, _ = entries(store_of(app))
@@ -122,7 +125,7 @@ def test_bad_input_gets_a_message_on_its_field_and_keeps_what_was_typed(
     assert kept["intro"] == "Typed just now & kept <b>as text</b>"
     assert "Typed just now &amp; kept &lt;b&gt;as text&lt;/b&gt;" in html
     assert f'aria-describedby="{field}-error"' in html or f'{field}-error"' in html
-    assert store_of(app).get_widget("demo").version == 1
+    assert get_widget(store_of(app), "demo").version == 1
 
 
 def test_blank_service_rows_are_ignored_and_a_filled_one_is_added(app: Flask, admin: FlaskClient) -> None:
@@ -131,7 +134,7 @@ def test_blank_service_rows_are_ignored_and_a_filled_one_is_added(app: Flask, ad
     fields["services-4-name"] = "Discernment counselling"
     fields["services-4-url"] = "https://example.com/discernment"
     assert admin.post(EDIT, data=fields).status_code == 302
-    services = store_of(app).get_widget("demo").settings["services"]
+    services = get_widget(store_of(app), "demo").settings["services"]
     assert [s["name"] for s in services][-1] == "Discernment counselling" and len(services) == 4
     assert edit_form(admin)["services-5-name"] == ""
 
@@ -158,7 +161,7 @@ def test_preview_renders_the_real_frame_with_unsaved_settings(app: Flask, admin:
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in csp and "form-action 'none'" in csp and "connect-src 'none'" in csp
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
-    assert store_of(app).get_widget("demo").settings["heading"] == "Ready to rebuild?"
+    assert get_widget(store_of(app), "demo").settings["heading"] == "Ready to rebuild?"
     with store_of(app).reading() as conn:
         views = conn.exec_driver_sql("SELECT COALESCE(SUM(views), 0) FROM rtr_daily_stats").scalar_one()
     assert views == 0
@@ -220,7 +223,7 @@ def test_create_shows_the_secret_once(app: Flask, admin: FlaskClient) -> None:
     page = admin.get("/admin/widgets/new").get_data(as_text=True)
     response = admin.post("/admin/widgets/new", data={**read_form(page, "new-widget-form"), "name": "Second Practice"})
     assert response.status_code == 200
-    created = next(w for w in store_of(app).list_widgets() if w.name == "Second Practice")
+    created = next(w for w in list_widgets(store_of(app), ) if w.name == "Second Practice")
     assert created.settings["practice_name"] == "Second Practice"
     assert created.webhook_secret.startswith("whsec_") and created.webhook_secret in response.get_data(as_text=True)
     assert created.webhook_secret not in admin.get(f"/admin/widgets/{created.id}").get_data(as_text=True)
@@ -231,8 +234,8 @@ def test_duplicate_copies_settings_with_a_new_id_and_secret(app: Flask, admin: F
     token = read_form(admin.get("/admin/").get_data(as_text=True), None)["csrf_token"]
     response = admin.post("/admin/widgets/demo/duplicate", data={"csrf_token": token})
     assert response.status_code == 200
-    copy = next(w for w in store_of(app).list_widgets() if w.id != "demo")
-    original = store_of(app).get_widget("demo")
+    copy = next(w for w in list_widgets(store_of(app), ) if w.id != "demo")
+    original = get_widget(store_of(app), "demo")
     assert copy.name == f"{original.name} (copy)" and copy.settings == original.settings
     assert copy.webhook_secret != original.webhook_secret and copy.webhook_secret in response.get_data(as_text=True)
     assert entries(store_of(app))[0][0].action == "widget.duplicated"
@@ -240,14 +243,14 @@ def test_duplicate_copies_settings_with_a_new_id_and_secret(app: Flask, admin: F
 
 def test_delete_asks_first_then_removes_the_widget_and_its_requests(app: Flask, admin: FlaskClient) -> None:
     store = store_of(app)
-    store.add_lead(store.get_widget("demo"), NewLead(name="Maya Quietname", email="maya@example.org",
+    add_lead(store, get_widget(store, "demo"), NewLead(name="Maya Quietname", email="maya@example.org",
                                                      consent_text="ok", consent_version="v"))
     page = admin.get("/admin/widgets/demo/delete")
     assert page.status_code == 200 and "1 request" in page.get_data(as_text=True)
-    assert store.get_widget("demo") is not None
+    assert get_widget(store, "demo") is not None
     response = admin.post("/admin/widgets/demo/delete", data=read_form(page.get_data(as_text=True), "delete-form"))
     assert response.status_code == 302 and response.location == "/admin/"
-    assert store.get_widget("demo") is None
+    assert get_widget(store, "demo") is None
     with store.reading() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM rtr_leads").scalar_one() == 0
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM rtr_deliveries").scalar_one() == 0
@@ -258,7 +261,7 @@ def test_delete_asks_first_then_removes_the_widget_and_its_requests(app: Flask, 
 
 def test_audit_page_lists_changes_and_never_lead_contents(app: Flask, admin: FlaskClient) -> None:
     store = store_of(app)
-    store.add_lead(store.get_widget("demo"), NewLead(name="Maya Quietname", email="maya.q@example.org",
+    add_lead(store, get_widget(store, "demo"), NewLead(name="Maya Quietname", email="maya.q@example.org",
                                                      consent_text="ok", consent_version="v",
                                                      message="we are struggling"))
     fields = edit_form(admin)

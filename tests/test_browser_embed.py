@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from widget.i18n import strings_for
+from widget.queries.widgets import create_widget, get_widget
 
 from .support.host_pages import (
     EVENTS,
@@ -136,9 +137,9 @@ def test_forged_messages_and_unknown_popup_links_are_ignored(live_server: Server
 
 def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: ServerThread, browser: Any) -> None:
     store = app.extensions["rtr"].store
-    demo = store.get_widget("demo")
+    demo = get_widget(store, "demo")
     settings = dict(demo.settings, practice_name="Second Practice", heading="Second card")
-    store.create_widget("Second Practice", settings, widget_id="second")
+    create_widget(store, "Second Practice", settings, widget_id="second")
     widget = live_server.url("localhost")
     body = ("<div id='one'></div><div id='two'></div>"
             "<script async src='{w}/embed.js' data-widget='demo' data-target='#one'></script>"

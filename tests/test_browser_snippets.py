@@ -9,6 +9,7 @@ from flask import Flask
 
 from widget.admin.snippets import snippets
 from widget.i18n import strings_for
+from widget.queries.widgets import get_widget, save_settings
 
 from .support.host_pages import EVENTS, browser_page, frame_of, host_page, host_site, wait_until
 from .support.servers import ServerThread
@@ -68,7 +69,7 @@ def test_every_snippet_attribute_is_acted_on(app: Flask, live_server: ServerThre
     widget = live_server.url("localhost")
     pasted = admin_snippets(app, browser, widget)
     with app.test_request_context(base_url=widget):
-        produced = {snippet.mode: snippet.code for snippet in snippets(app.extensions["rtr"].store.get_widget("demo"))}
+        produced = {snippet.mode: snippet.code for snippet in snippets(get_widget(app.extensions["rtr"].store, "demo"))}
     carried = set().union(*(data_attributes(code) for code in produced.values()))
     assert carried <= set(CHECKS), f"no check for {sorted(carried - set(CHECKS))}: what should the loader do?"
     assert carried == set().union(*(data_attributes(code) for code in pasted.values()))
@@ -119,8 +120,8 @@ def test_data_lang_gives_the_host_page_spanish_words(live_server: ServerThread, 
 def test_a_spanish_widget_speaks_spanish_without_data_lang(app: Flask, live_server: ServerThread,
                                                             browser: Any) -> None:
     store = app.extensions["rtr"].store
-    demo = store.get_widget("demo")
-    store.save_settings("demo", dict(demo.settings, language="es", launcher_label="¿Hablamos?"))
+    demo = get_widget(store, "demo")
+    save_settings(store, "demo", dict(demo.settings, language="es", launcher_label="¿Hablamos?"))
     widget = live_server.url("localhost")
     body = "<script async src='{w}/embed.js' data-widget='demo' data-mode='button'></script>"
     with host_site({"/post": host_page(widget, body)}) as site, browser_page(browser) as page:

@@ -9,9 +9,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget.admin.card_height import NOTICEABLE, WIDTHS, reservation_css, stored
+from widget.admin.card_height import NOTICEABLE, WIDTHS
+from widget.admin.snippets import reservation_css
+from widget.queries.card_heights import stored
 
-from .support.admin_pages import EDIT, edit_form, signed_in, store_of
+from .support.admin_pages import EDIT, edit_form, store_of
+from .support.admin_session import signed_in
 
 DEMO = {340: 2460, 400: 2344, 480: 2052, 600: 1847, 720: 1741}
 MEASURE = "/admin/widgets/demo/card-height"

@@ -14,8 +14,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
+from widget.queries.widgets import create_widget, get_widget, list_widgets
+from widget.schema import audit_log, deliveries, widgets
 from widget.settings import default_settings
-from widget.store import audit_log, deliveries, widgets
 
 from .support.delivery import add_leads
 from .support.leads import count
@@ -42,8 +43,8 @@ def source(app: Flask) -> Flask:
         notify_emails=["hola@rioclaro.example"], detail_level="full", retention_days=30,
     )
     busy["theme"]["accent_color"] = "#114477"
-    store.create_widget("Río Claro", busy, widget_id="rio-claro")
-    store.create_widget("Quiet", default_settings("Quiet Practice"))
+    create_widget(store, "Río Claro", busy, widget_id="rio-claro")
+    create_widget(store, "Quiet", default_settings("Quiet Practice"))
     return app
 
 
@@ -65,8 +66,8 @@ def test_export_import_round_trips_every_widget(source: Flask, make_app: Callabl
     assert result.exit_code == 0, result.output
     assert "3 created, 0 updated" in result.output
     assert _export(fresh) == exported
-    old = {w.id: w.webhook_secret for w in source.extensions["rtr"].store.list_widgets()}
-    new = {w.id: w.webhook_secret for w in fresh.extensions["rtr"].store.list_widgets()}
+    old = {w.id: w.webhook_secret for w in list_widgets(source.extensions["rtr"].store, )}
+    new = {w.id: w.webhook_secret for w in list_widgets(fresh.extensions["rtr"].store, )}
     assert old.keys() == new.keys() and all(old[k] != new[k] for k in old)
 
 
@@ -92,7 +93,7 @@ def test_import_updates_existing_widgets_and_is_audited(source: Flask, tmp_path:
     exported["widgets"][1]["name"] = "Río Claro (renamed)"
     result = _cli(source, "import", _write(tmp_path, exported))
     assert result.exit_code == 0 and "0 created, 3 updated" in result.output
-    widget = source.extensions["rtr"].store.get_widget("rio-claro")
+    widget = get_widget(source.extensions["rtr"].store, "rio-claro")
     assert widget.settings["heading"] == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
     assert widget.version == 2
     assert count(source.extensions["rtr"].store, audit_log, audit_log.c.action == "config.imported") == 1
@@ -104,14 +105,14 @@ def test_a_new_webhook_address_in_the_file_turns_a_410_endpoint_back_on(source: 
         conn.execute(update(widgets).where(widgets.c.id == "rio-claro").values(webhook_disabled_at=1.0))
     exported = _export(source)
     [rio] = [w for w in exported["widgets"] if w["id"] == "rio-claro"]
-    add_leads(store, store.get_widget("rio-claro"))
+    add_leads(store, get_widget(store, "rio-claro"))
     with store.engine.begin() as conn:  # what the worker does with a request for a switched-off webhook
         conn.execute(update(deliveries).where(deliveries.c.channel == "webhook").values(status="disabled"))
     assert _cli(source, "import", _write(tmp_path, exported)).exit_code == 0
-    assert store.get_widget("rio-claro").webhook_disabled_at == 1.0, "the same address stays switched off"
+    assert get_widget(store, "rio-claro").webhook_disabled_at == 1.0, "the same address stays switched off"
     rio["settings"]["webhook_url"] = "https://hooks.example.org/new"
     assert _cli(source, "import", _write(tmp_path, exported)).exit_code == 0
-    assert store.get_widget("rio-claro").webhook_disabled_at is None
+    assert get_widget(store, "rio-claro").webhook_disabled_at is None
     with store.reading() as conn:
         row = conn.execute(deliveries.select().where(deliveries.c.channel == "webhook")).one()
     assert (row.status, row.target) == ("pending", "https://hooks.example.org/new")
@@ -121,7 +122,7 @@ def test_import_reads_stdin(source: Flask, make_app: Callable[..., Flask]) -> No
     fresh = make_app()
     result = _cli(fresh, "import", "-", input=json.dumps(_export(source)).encode())
     assert result.exit_code == 0, result.output
-    assert len(fresh.extensions["rtr"].store.list_widgets()) == 3
+    assert len(list_widgets(fresh.extensions["rtr"].store, )) == 3
 
 
 def _widget(**changes: Any) -> dict[str, Any]:

@@ -12,10 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.csv_export import COLUMNS, neutralise
+from widget.queries.leads import add_lead
+from widget.queries.widgets import create_widget, get_widget
+from widget.schema import audit_log
 from widget.settings import default_settings
-from widget.store import audit_log
 
-from .support.leads import count, sign_in, submit
+from .support.admin_session import signed_in
+from .support.leads import count, submit
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -46,7 +49,7 @@ def csv_app(make_app: Callable[..., Flask]) -> Flask:
     app = make_app(RTR_SUBMIT_LIMIT="100 per minute")
     app.test_cli_runner().invoke(args=["rtr", "demo"])
     settings = default_settings("Other Practice")
-    app.extensions["rtr"].store.create_widget("Other Practice", settings, widget_id="other")
+    create_widget(app.extensions["rtr"].store, "Other Practice", settings, widget_id="other")
     return app
 
 
@@ -68,7 +71,7 @@ def test_csv_holds_real_leads_neutralised_with_unicode_kept(csv_app: Flask) -> N
            utm_source="@newsletter", service="Couples therapy")
     submit(client, name="-Dash First", email="dash@example.org")
     submit(client, "other", name="Other Person", email="other@example.org")
-    admin = sign_in(client)
+    admin = signed_in(client)
 
     rows = _rows(admin)
     assert [row["name"] for row in rows] == ["Other Person", "'-Dash First", "Zoë Ñúñez 李雷"]
@@ -96,7 +99,7 @@ def test_no_spreadsheet_separator_starts_a_formula_in_the_real_export(csv_app: F
     for number, text in enumerate(SEPARATED_FORMULAS):
         submit(client, name=text, email=f"p{number}@example.org", utm_source=text,
                message=f"{text}\nnext line;=1+1\n+1 555 0100")
-    response = sign_in(client).get("/admin/leads.csv")
+    response = signed_in(client).get("/admin/leads.csv")
     text = response.get_data().decode("utf-8").removeprefix("\ufeff")
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 1 + len(SEPARATED_FORMULAS)
@@ -113,12 +116,12 @@ def test_no_spreadsheet_separator_starts_a_formula_in_the_real_export(csv_app: F
 
 
 def test_csv_of_many_leads_streams_every_row(csv_app: Flask) -> None:
-    from widget.store import NewLead
+    from widget.models import NewLead
 
     store = csv_app.extensions["rtr"].store
-    widget = store.get_widget("demo")
+    widget = get_widget(store, "demo")
     for number in range(1200):
-        store.add_lead(widget, NewLead(name=f"Lead {number}", email=f"l{number}@example.org",
+        add_lead(store, widget, NewLead(name=f"Lead {number}", email=f"l{number}@example.org",
                                        consent_text="ok", consent_version="v1"))
-    rows = _rows(sign_in(csv_app.test_client()))
+    rows = _rows(signed_in(csv_app.test_client()))
     assert len(rows) == 1200 and len({row["lead_id"] for row in rows}) == 1200

@@ -16,7 +16,7 @@ from flask import Flask
 
 from widget import signals
 from widget.delivery.worker import Worker
-from widget.extension import get_state
+from widget.state import get_state
 
 from .support.delivery import add_leads, attempt_rows, rows, settle, webhook_widget, worker_process
 from .support.receiver import REDIRECT_TARGET, Receiver

@@ -15,13 +15,16 @@ import pytest
 from flask import Flask, render_template_string
 from sqlalchemy import select
 
+from widget import ReadyToRebuild, get_state
 from widget.delivery import email as channel
 from widget.delivery import queue
 from widget.delivery.alerts import send_alert
 from widget.delivery.base import Job
-from widget.extension import ReadyToRebuild, get_state
+from widget.models import NewLead
+from widget.queries.leads import add_lead
+from widget.queries.widgets import create_widget
+from widget.schema import attempts, deliveries
 from widget.settings import demo_settings, validate_settings
-from widget.store import NewLead, attempts, deliveries
 
 from .support.smtp import Received, SmtpServer
 
@@ -43,11 +46,11 @@ def store_lead(app: Flask, settings: dict[str, Any] | None = None, **fields: Any
     clean, errors = validate_settings({key: value for key, value in raw.items() if value is not None})
     assert not errors
     store = get_state(app).store
-    widget = store.create_widget(clean["practice_name"], clean)
+    widget = create_widget(store, clean["practice_name"], clean)
     lead = {"name": "Maya Reyes", "email": "maya@example.org", "phone": "+1 702 555 0134",
             "service": "Couples therapy", "location": "Las Vegas office", "message": SECRET,
             "consent_text": "ok", "consent_version": "v1", **fields}
-    public_id = store.add_lead(widget, NewLead(**lead))
+    public_id = add_lead(store, widget, NewLead(**lead))
     with store.reading() as conn:
         rows = conn.execute(select(deliveries).where(deliveries.c.widget_id == widget.id)).all()
     jobs = {row.channel: queue.load_job(store, dict(row._mapping)) for row in rows}
@@ -92,7 +95,7 @@ def test_detail_levels(make_app: Callable[..., Flask], level: str) -> None:
     with app.app_context():
         message = channel.build_lead_message(app, job, ["intake@harbor.example"])
     text, html = parts(message)
-    link = f"{PUBLIC_URL}/rtr/admin/leads/{job.lead['id']}"
+    link = f"{PUBLIC_URL}/rtr/admin/leads/{job.lead['public_id']}"
     assert link in text and link in html
     if level != "full":
         assert SECRET not in text and SECRET not in html
@@ -243,9 +246,9 @@ def test_send_test_reaches_the_notify_addresses_or_says_why_not(make_app: Callab
     with SmtpServer() as server:
         app = smtp_app(make_app, server)
         store = get_state(app).store
-        with_inbox = store.create_widget("A", validate_settings({**demo_settings(),
+        with_inbox = create_widget(store, "A", validate_settings({**demo_settings(),
                                                                  "notify_emails": ["a@x.example", "b@x.example"]})[0])
-        without = store.create_widget("B", validate_settings({**demo_settings(), "notify_emails": []})[0])
+        without = create_widget(store, "B", validate_settings({**demo_settings(), "notify_emails": []})[0])
         with app.app_context():
             sent, refused = channel.send_test(with_inbox), channel.send_test(without)
     assert sent.status == "delivered"
@@ -256,7 +259,7 @@ def test_send_test_reaches_the_notify_addresses_or_says_why_not(make_app: Callab
 
 def test_send_test_without_an_email_server_says_nothing_was_sent(make_app: Callable[..., Flask]) -> None:
     app = make_app()
-    widget = get_state(app).store.create_widget("A", validate_settings({**demo_settings(),
+    widget = create_widget(get_state(app).store, "A", validate_settings({**demo_settings(),
                                                                        "notify_emails": ["a@x.example"]})[0])
     with app.app_context():
         outcome = channel.send_test(widget)

@@ -18,9 +18,12 @@ from sqlalchemy import select
 from widget.delivery import email as channel
 from widget.delivery import queue
 from widget.delivery.headers import header_text
-from widget.extension import get_state
+from widget.models import NewLead
+from widget.queries.leads import add_lead
+from widget.queries.widgets import get_widget, save_settings
+from widget.schema import deliveries
 from widget.settings import check_email, validate_settings
-from widget.store import deliveries
+from widget.state import get_state
 
 from .conftest import form_token, valid_lead
 from .support.delivery import settle
@@ -49,9 +52,9 @@ def smtp_app(make_app: Callable[..., Flask], server: SmtpServer, **config: Any) 
 
 def set_demo(app: Flask, **changes: Any) -> None:
     store = get_state(app).store
-    settings, errors = validate_settings({**store.get_widget("demo").settings, **changes})
+    settings, errors = validate_settings({**get_widget(store, "demo").settings, **changes})
     assert not errors, errors
-    store.save_settings("demo", settings, name=settings["practice_name"])
+    save_settings(store, "demo", settings, name=settings["practice_name"])
 
 
 def submit(app: Flask, **fields: str) -> Any:
@@ -157,14 +160,12 @@ def test_settings_refuse_encoded_word_addresses(address: str) -> None:
 def test_a_stored_encoded_word_address_reaches_no_header_and_no_envelope(
         make_app: Callable[..., Flask], address: str) -> None:
     """Rows stored before the form refused such addresses: no Reply-To, no confirmation."""
-    from widget.store import NewLead
-
     with SmtpServer() as server:
         app = smtp_app(make_app, server)
         set_demo(app, confirmation_email=True)
         store = get_state(app).store
-        store.add_lead(store.get_widget("demo"), NewLead(name="Maya", email=address, consent_text="ok",
-                                                         consent_version="v1"))
+        add_lead(store, get_widget(store, "demo"), NewLead(name="Maya", email=address, consent_text="ok",
+                                                           consent_version="v1"))
         settle(app)
     lead, alert = server.received  # the confirmation has nowhere to go: it is dead, and the alert says so
     assert lead.rcpt_tos == [INTAKE] and lead.message["Reply-To"] is None

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 
 from widget.config import DEFAULTS
 from widget.i18n import STRINGS
+from widget.queries.widgets import get_widget, save_settings
+from widget.schema import leads
 from widget.security import issue_form_token
-from widget.store import leads
 
 from .conftest import valid_lead
 from .support.servers import ServerThread
@@ -50,8 +51,8 @@ def roomy(make_app: Callable[..., Flask]) -> Flask:
     app = make_app(RTR_SUBMIT_LIMIT="1000 per minute")
     app.test_cli_runner().invoke(args=["rtr", "demo"])
     store = app.extensions["rtr"].store
-    settings = store.get_widget("demo").settings
-    store.save_settings("demo", dict(settings, fields=dict(settings["fields"], phone=True, message=True)))
+    settings = get_widget(store, "demo").settings
+    save_settings(store, "demo", dict(settings, fields=dict(settings["fields"], phone=True, message=True)))
     return app
 
 

@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from widget import create_app
+from widget.queries.widgets import create_widget, get_widget
+from widget.schema import leads
 from widget.security import issue_form_token
-from widget.store import leads
 
 from .conftest import missing, valid_lead
 from .support.host_pages import browser_page
@@ -93,7 +94,7 @@ def test_limited_page_without_javascript_keeps_what_they_typed(make_app: Callabl
 def test_each_client_and_each_widget_has_its_own_budget(make_app: Callable[..., Flask]) -> None:
     app = _demo_app(make_app, RTR_SUBMIT_LIMIT="2 per minute")
     store = app.extensions["rtr"].store
-    store.create_widget("Other practice", store.get_widget("demo").settings, widget_id="other")
+    create_widget(store, "Other practice", get_widget(store, "demo").settings, widget_id="other")
     client = app.test_client()
     assert [_submit(app, client).status_code for _ in range(3)] == [201, 201, 429]
     assert _submit(app, client, widget_id="other").status_code == 201
@@ -153,7 +154,7 @@ def test_memory_storage_by_default_with_flask_limiters_warning(tmp_path: Path) -
     config = {"TESTING": True, "RTR_WORKER": "off", "RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     with pytest.warns(UserWarning, match="in-memory storage"):
         app = create_app(config, instance_path=str(tmp_path))
-    limiter = app.extensions["rtr"].extras["limiter"]
+    limiter = app.extensions["rtr"].limiter
     assert type(limiter.storage).__name__ == "MemoryStorage"
     app.extensions["rtr"].store.engine.dispose()
 
@@ -165,7 +166,7 @@ def test_redis_storage_shares_the_limit_between_processes(make_app: Callable[...
     first = _demo_app(make_app, RTR_RATELIMIT_STORAGE_URI=redis_server.url, RTR_SUBMIT_LIMIT="3 per minute")
     second = make_app(RTR_RATELIMIT_STORAGE_URI=redis_server.url, RTR_SUBMIT_LIMIT="3 per minute",
                       RTR_DATABASE_URL=first.config["RTR_DATABASE_URL"])
-    assert type(first.extensions["rtr"].extras["limiter"].storage).__name__ == "RedisStorage"
+    assert type(first.extensions["rtr"].limiter.storage).__name__ == "RedisStorage"
     statuses = [_submit(app, app.test_client()).status_code for app in (first, second, first, second)]
     assert statuses == [201, 201, 201, 429]
     assert connection.keys("*rtr-client*"), "the counters live in Redis"

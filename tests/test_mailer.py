@@ -18,7 +18,7 @@ from widget.delivery.smtp_config import (
     save_smtp_overrides,
     smtp_overrides,
 )
-from widget.extension import get_state
+from widget.state import get_state
 
 from .conftest import missing
 from .support.smtp import Certificate, SmtpServer, make_certificate

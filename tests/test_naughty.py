@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from widget.i18n import STRINGS
+from widget.queries.widgets import get_widget
+from widget.schema import leads
 from widget.security import issue_form_token
-from widget.store import leads
 
 from .support.naughty import (
     LIMITS,
@@ -54,7 +55,7 @@ class Submitter:
         self.app, self.tally = app, tally
         self.client: FlaskClient = app.test_client()
         self.store = app.extensions["rtr"].store
-        settings = self.store.get_widget("demo").settings
+        settings = get_widget(self.store, "demo").settings
         self.services = [s["name"] for s in settings["services"]]
         self.locations = [loc["name"] for loc in settings["locations"]]
 

@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from widget.configio import FORMAT
+from widget.queries.widgets import get_widget, list_widgets, save_settings
 from widget.settings import validate_settings
 
-from .support.leads import sign_in
+from .support.admin_session import signed_in
 from .support.naughty import FormFields, Tally, naughty_strings
 
 pytestmark = pytest.mark.slow
@@ -55,9 +56,9 @@ class AdminPoster:
 
     def __init__(self, app: Flask) -> None:
         self.app, self.store = app, app.extensions["rtr"].store
-        self.client = sign_in(app.test_client())
+        self.client = signed_in(app.test_client())
         self.tally = Tally("Admin settings form (POST /admin/widgets/demo, signed in)")
-        self.original = self.store.get_widget("demo")
+        self.original = get_widget(self.store, "demo")
         page = self.client.get("/admin/widgets/demo").get_data(as_text=True)
         self.base = FormFields.of(page, "settings-form")
 
@@ -73,7 +74,7 @@ class AdminPoster:
         elif not path and len(value.strip()) > 200:
             errors["name"] = "too long"
         response = self.client.post("/admin/widgets/demo", data={**self.base, field: value})
-        saved = self.store.get_widget("demo")
+        saved = get_widget(self.store, "demo")
         if response.status_code >= 500:
             tally.server_errors += 1
             tally.problems.append(f"{response.status_code} for {field}={value!r:.200}")
@@ -81,7 +82,7 @@ class AdminPoster:
             tally.accepted += 1
             if errors or saved.settings != clean or (not path and saved.name != value.strip()):
                 tally.problems.append(f"saved {field}={value!r:.200} though {errors}")
-            self.store.save_settings("demo", self.original.settings, name=self.original.name)
+            save_settings(self.store, "demo", self.original.settings, name=self.original.name)
         else:
             self._refused(field, value, errors, response, saved)
 
@@ -115,7 +116,7 @@ def test_the_admin_settings_form_holds_against_bad_input(app: Flask) -> None:
     print(tally.report())
     assert tally.tried >= 1000 and tally.server_errors == 0
     assert tally.problems == [], "\n".join(tally.problems[:20])
-    _, errors = validate_settings(poster.store.get_widget("demo").settings)
+    _, errors = validate_settings(get_widget(poster.store, "demo").settings)
     assert errors == {}, "what is stored is always valid"
 
 
@@ -167,7 +168,7 @@ class Importer:
         self.tally = Tally("flask rtr import - (malformed configuration files)")
 
     def _snapshot(self) -> dict[str, Any]:
-        return {w.id: (w.name, w.settings, w.version) for w in self.store.list_widgets()}
+        return {w.id: (w.name, w.settings, w.version) for w in list_widgets(self.store, )}
 
     def run(self, data: bytes, expect_ok: bool | None) -> None:
         tally = self.tally
@@ -193,7 +194,7 @@ class Importer:
             self.tally.problems.append(f"accepted an invalid file: {data[:160]!r}")
             return
         for item in json.loads(data)["widgets"]:
-            widget = self.store.get_widget(item["id"])
+            widget = get_widget(self.store, item["id"])
             if widget is None or widget.settings != validate_settings(item["settings"])[0]:
                 self.tally.problems.append(f"widget {item['id']!r} not stored as given")
                 continue
@@ -248,4 +249,4 @@ def test_flask_rtr_import_holds_against_malformed_json(app: Flask) -> None:
     print(tally.report())
     assert tally.problems == [], "\n".join(tally.problems[:20])
     assert tally.tried >= 1000 and tally.server_errors == 0
-    assert all(not validate_settings(w.settings)[1] for w in importer.store.list_widgets())
+    assert all(not validate_settings(w.settings)[1] for w in list_widgets(importer.store, ))

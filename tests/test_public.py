@@ -16,9 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from widget.extension import resource_dir
+from widget.queries.widgets import create_widget, get_widget, save_settings
+from widget.schema import deliveries, leads
 from widget.security import check_form_token, issue_form_token
-from widget.store import deliveries, leads
+from widget.state import resource_dir
 
 from .conftest import TOKEN_RE, form_token, valid_lead
 
@@ -51,7 +52,7 @@ def test_crisis_numbers_are_one_tap_away_everywhere_the_notice_shows(app: Flask,
         assert '<a href="tel:988">988</a>' in notice and '<a href="tel:911">911</a>' in notice
         assert 'href="https://988lifeline.org"' in notice
     store = app.extensions["rtr"].store
-    store.save_settings("demo", dict(store.get_widget("demo").settings,
+    save_settings(store, "demo", dict(get_widget(store, "demo").settings,
                                      crisis_notice="After hours: 1-800-988-1234; in danger, call 911 <now>."))
     html = client.get("/w/demo/frame").get_data(as_text=True)
     assert "1-800-988-1234" in html and 'href="tel:988"' not in html, "only 988 standing alone is the Lifeline"
@@ -66,8 +67,8 @@ def test_optional_fields_follow_the_settings_and_turned_off_ones_store_nothing(a
     assert "Please don&#39;t include health details" in shown
     assert "waitlist" not in shown.lower()
     store = app.extensions["rtr"].store
-    settings = store.get_widget("demo").settings
-    store.save_settings("demo", dict(settings, fields=dict.fromkeys(settings["fields"], False),
+    settings = get_widget(store, "demo").settings
+    save_settings(store, "demo", dict(settings, fields=dict.fromkeys(settings["fields"], False),
                                      accepting_new_clients=False, waitlist_text="Our waitlist is about three weeks."))
     hidden = client.get("/w/demo/frame").get_data(as_text=True)
     for name in ("phone", "contact_method", "ok_to_email", "service", "location", "message"):
@@ -98,8 +99,8 @@ def test_public_responses_set_no_cookie_and_send_security_headers(client: FlaskC
 
 def test_frame_ancestors_follow_allowed_origins(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
-    widget = store.get_widget("demo")
-    store.save_settings("demo", dict(widget.settings, allowed_origins=["https://www.example.com"]))
+    widget = get_widget(store, "demo")
+    save_settings(store, "demo", dict(widget.settings, allowed_origins=["https://www.example.com"]))
     csp = client.get("/w/demo/frame").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://www.example.com" in csp
 
@@ -179,9 +180,9 @@ def test_no_js_success_shows_thank_you_with_crisis_notice(client: FlaskClient) -
 
 def test_an_empty_response_time_reads_naturally_in_the_practices_language(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
-    settings = dict(store.get_widget("demo").settings, language="es", response_time="",
+    settings = dict(get_widget(store, "demo").settings, language="es", response_time="",
                     thank_you_text="Le contactaremos {response_time}.")
-    store.save_settings("demo", settings)
+    save_settings(store, "demo", settings)
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers=JSON)
     assert response.json["text"] == "Le contactaremos pronto."
 
@@ -215,7 +216,7 @@ def test_a_token_is_never_younger_than_the_time_it_was_issued(app: Flask, issued
 
 def test_tampered_or_foreign_token_is_refused(app: Flask, client: FlaskClient) -> None:
     token = form_token(client)
-    app.extensions["rtr"].store.create_widget("Other", app.extensions["rtr"].store.get_widget("demo").settings,
+    create_widget(app.extensions["rtr"].store, "Other", get_widget(app.extensions["rtr"].store, "demo").settings,
                                               widget_id="other")
     for bad in (token[:-2] + "xx", "", "garbage", form_token(client, "other")):
         response = client.post("/w/demo/leads", data=valid_lead(token=bad), headers=JSON)

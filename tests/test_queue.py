@@ -11,10 +11,12 @@ from flask import Flask
 from sqlalchemy import update
 
 from widget.config import DEFAULTS
+from widget.db import Store
 from widget.delivery import queue
 from widget.delivery.base import Outcome
-from widget.extension import get_state
-from widget.store import Store, deliveries
+from widget.queries.widgets import get_widget, save_settings
+from widget.schema import deliveries
+from widget.state import get_state
 
 from .support.delivery import add_leads, attempt_rows, fresh_postgres_database, lead_rows, rows, webhook_widget
 
@@ -140,7 +142,7 @@ def test_disabled_parks_the_widgets_other_webhook_deliveries(store: Store) -> No
     [delivery] = queue.claim(store, "w", 30, now=time.time() + 1)
     assert queue.record(store, delivery, Outcome("disabled", "HTTP 410"), SCHEDULE, "w") == "disabled"
     assert [r["status"] for r in rows(store)] == ["disabled"] * 3
-    assert store.get_widget(widget.id).webhook_disabled_at is not None
+    assert get_widget(store, widget.id).webhook_disabled_at is not None
     assert queue.claim(store, "w", 30, now=time.time() + 60) == []
 
 
@@ -157,7 +159,7 @@ def test_replay_requeues_dead_and_disabled_and_reenables_the_webhook(store: Stor
     by_id = {r["id"]: r for r in rows(store)}
     assert [by_id[i]["status"] for i in (one["id"], two["id"], three["id"])] == ["pending", "delivered", "pending"]
     assert by_id[one["id"]]["attempts"] == 0 and by_id[one["id"]]["next_attempt_at"] == pytest.approx(now)
-    assert store.get_widget(widget.id).webhook_disabled_at is None
+    assert get_widget(store, widget.id).webhook_disabled_at is None
     assert queue.replay(store, []) == 0
 
 
@@ -191,7 +193,7 @@ def test_replay_goes_to_the_widgets_current_addresses(store: Store) -> None:
     for delivery in queue.claim(store, "w", 30, limit=2, now=now):
         queue.record(store, delivery, Outcome("dead", "refused"), SCHEDULE, "w", now=now)
     settings = dict(widget.settings, webhook_url="https://new.example.com/hook", notify_emails=["desk@example.com"])
-    store.save_settings(widget.id, settings)
+    save_settings(store, widget.id, settings)
     assert queue.replay(store, queue.failed_ids(store), now=now) == 2
     assert {r["channel"]: r["target"] for r in rows(store)} == {
         "email": ["desk@example.com"], "webhook": "https://new.example.com/hook"}
@@ -208,7 +210,7 @@ def test_resume_webhook_sends_what_waited_while_it_was_off(store: Store) -> None
     assert [r["status"] for r in rows(store) if r["widget_id"] == widget.id] == ["disabled", "disabled"]
     assert queue.resume_webhook(store, widget.id, now=now) == 2
     assert [r["status"] for r in rows(store) if r["widget_id"] == widget.id] == ["pending", "pending"]
-    assert store.get_widget(widget.id).webhook_disabled_at is None
+    assert get_widget(store, widget.id).webhook_disabled_at is None
     assert queue.resume_webhook(store, other.id) == 0, "another widget's deliveries are not touched"
 
 

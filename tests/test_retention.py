@@ -8,9 +8,11 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from widget.db import Store
+from widget.queries.widgets import create_widget
 from widget.retention import purge_expired, purge_task, retention_days
+from widget.schema import attempts, deliveries, leads
 from widget.settings import default_settings
-from widget.store import Store, attempts, deliveries, leads
 
 from .support.leads import DAY, add, count, set_deliveries
 
@@ -25,7 +27,7 @@ def _widget(store: Store, days: int | None, widget_id: str):
     settings["notify_emails"] = ["intake@example.com"]
     if days is not None:
         settings["retention_days"] = days
-    return store.create_widget(settings["practice_name"], settings, widget_id=widget_id)
+    return create_widget(store, settings["practice_name"], settings, widget_id=widget_id)
 
 
 def test_purge_deletes_exactly_the_expired_delivered_leads(any_store: Store) -> None:
@@ -61,7 +63,7 @@ def test_a_lead_with_a_delivery_still_pending_is_kept(any_store: Store) -> None:
     settings = default_settings("Both")
     settings.update(notify_emails=["intake@example.com"], webhook_url="https://crm.example.com/hook",
                     retention_days=1)
-    widget = store.create_widget("Both", settings, widget_id="both")
+    widget = create_widget(store, "Both", settings, widget_id="both")
     lead_id = add(store, widget)
     with store.engine.begin() as conn:
         conn.execute(deliveries.update().where(deliveries.c.channel == "email")
@@ -106,10 +108,10 @@ def test_flask_rtr_purge_and_the_worker_task(app: Flask, store: Store) -> None:
 
 
 def test_the_worker_purges_on_its_maintenance_round(make_app: Callable[..., Flask]) -> None:
-    from widget.delivery.worker import PERIODIC_TASKS, Worker
+    from widget.delivery.worker import TASKS, Worker
 
     app = make_app()
-    assert PERIODIC_TASKS.count(purge_task) == 1
+    assert TASKS.count(purge_task) == 1
     store = app.extensions["rtr"].store
     widget = _widget(store, 2, "worker")
     set_deliveries(store, add(store, widget), "delivered", time.time() - 3 * DAY)

@@ -9,8 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from widget import migrate
+from widget.db import Store, make_engine
+from widget.models import NewLead, ReplayError
+from widget.queries import accounts, stats
+from widget.queries.leads import add_lead
+from widget.queries.widgets import create_widget, delete_widget, get_widget, list_widgets, save_settings
+from widget.schema import attempts, daily_stats, deliveries, leads
 from widget.settings import demo_settings
-from widget.store import NewLead, ReplayError, Store, deliveries, leads, make_engine
 
 
 def _lead(**overrides: object) -> NewLead:
@@ -25,44 +31,44 @@ def _count(store: Store, table) -> int:
 
 
 def test_widget_round_trip_and_versions(any_store: Store) -> None:
-    created = any_store.create_widget("Harbor Light", demo_settings(), widget_id="demo")
+    created = create_widget(any_store, "Harbor Light", demo_settings(), widget_id="demo")
     assert created.webhook_secret.startswith("whsec_")
-    loaded = any_store.get_widget("demo")
+    loaded = get_widget(any_store, "demo")
     assert loaded is not None and loaded.settings == demo_settings() and loaded.version == 1
     changed = dict(loaded.settings, heading="Let's talk")
-    assert any_store.save_settings("demo", changed) == 2
-    again = any_store.get_widget("demo")
+    assert save_settings(any_store, "demo", changed) == 2
+    again = get_widget(any_store, "demo")
     assert again.version == 2 and again.settings["heading"] == "Let's talk"
-    assert [w.id for w in any_store.list_widgets()] == ["demo"]
-    assert any_store.get_widget("missing") is None
+    assert [w.id for w in list_widgets(any_store, )] == ["demo"]
+    assert get_widget(any_store, "missing") is None
 
 
 def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -> None:
     from sqlalchemy import update
 
-    from widget.store import widgets
+    from widget.schema import widgets
 
     settings = dict(demo_settings(), webhook_url="https://old.example.com/hook")
-    any_store.create_widget("P", settings, widget_id="p")
+    create_widget(any_store, "P", settings, widget_id="p")
     with any_store.engine.begin() as conn:
         conn.execute(update(widgets).values(webhook_disabled_at=1.0))
-    any_store.save_settings("p", dict(settings, heading="Same URL"))
-    assert any_store.get_widget("p").webhook_disabled_at == 1.0
-    any_store.save_settings("p", dict(settings, webhook_url="https://new.example.com/hook"))
-    assert any_store.get_widget("p").webhook_disabled_at is None
+    save_settings(any_store, "p", dict(settings, heading="Same URL"))
+    assert get_widget(any_store, "p").webhook_disabled_at == 1.0
+    save_settings(any_store, "p", dict(settings, webhook_url="https://new.example.com/hook"))
+    assert get_widget(any_store, "p").webhook_disabled_at is None
 
 
 def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Store) -> None:
     from sqlalchemy import update
 
     settings = dict(demo_settings(), notify_emails=["typo@exmaple.com"], webhook_url="https://old.example.com/h")
-    widget = any_store.create_widget("P", settings, widget_id="p")
-    any_store.add_lead(widget, _lead())
-    any_store.add_lead(widget, _lead(name="Already sent"))
+    widget = create_widget(any_store, "P", settings, widget_id="p")
+    add_lead(any_store, widget, _lead())
+    add_lead(any_store, widget, _lead(name="Already sent"))
     with any_store.engine.begin() as conn:
         first_email = conn.execute(select(func.min(deliveries.c.id)).where(deliveries.c.channel == "email")).scalar()
         conn.execute(update(deliveries).where(deliveries.c.id == first_email).values(status="delivered"))
-    any_store.save_settings("p", dict(settings, notify_emails=["intake@example.com"],
+    save_settings(any_store, "p", dict(settings, notify_emails=["intake@example.com"],
                                       webhook_url="https://new.example.com/h"))
     with any_store.reading() as conn:
         found = {(r.channel, r.status, str(r.target)) for r in conn.execute(select(deliveries))}
@@ -74,8 +80,8 @@ def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Stor
 
 def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) -> None:
     settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
-    widget = any_store.create_widget("P", settings)
-    public_id = any_store.add_lead(widget, _lead(utm={"utm_source": "newsletter"}), token_nonce="n1")
+    widget = create_widget(any_store, "P", settings)
+    public_id = add_lead(any_store, widget, _lead(utm={"utm_source": "newsletter"}), token_nonce="n1")
     with any_store.reading() as conn:
         lead = conn.execute(select(leads)).one()._mapping
         rows = conn.execute(select(deliveries).order_by(deliveries.c.channel)).all()
@@ -88,18 +94,18 @@ def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) 
 
 
 def test_a_used_token_stores_nothing_more(any_store: Store) -> None:
-    widget = any_store.create_widget("P", demo_settings())
-    any_store.add_lead(widget, _lead(), token_nonce="same")
+    widget = create_widget(any_store, "P", demo_settings())
+    add_lead(any_store, widget, _lead(), token_nonce="same")
     with pytest.raises(ReplayError):
-        any_store.add_lead(widget, _lead(name="Again"), token_nonce="same")
+        add_lead(any_store, widget, _lead(name="Again"), token_nonce="same")
     assert _count(any_store, leads) == 1
     assert _count(any_store, deliveries) == 1
 
 
 def test_a_failure_inside_the_transaction_leaves_no_lead(any_store: Store) -> None:
-    widget = any_store.create_widget("P", demo_settings())
+    widget = create_widget(any_store, "P", demo_settings())
     with pytest.raises(Exception) as failure:  # any database error must roll the lead back
-        any_store.add_lead(widget, _lead(name=None, email="private.person@example.org"))
+        add_lead(any_store, widget, _lead(name=None, email="private.person@example.org"))
     # The statement's values stay out of the message (PostgreSQL's own DETAIL may still quote the row,
     # which is why the public side logs a database error by its kind only).
     assert "parameters hidden" in str(failure.value)
@@ -108,13 +114,13 @@ def test_a_failure_inside_the_transaction_leaves_no_lead(any_store: Store) -> No
 
 
 def test_concurrent_writers_all_commit(any_store: Store) -> None:
-    widget = any_store.create_widget("P", demo_settings())
+    widget = create_widget(any_store, "P", demo_settings())
     errors: list[BaseException] = []
 
     def submit(index: int) -> None:
         try:
             for n in range(10):
-                any_store.add_lead(widget, _lead(name=f"writer {index}-{n}"), token_nonce=f"{index}-{n}")
+                add_lead(any_store, widget, _lead(name=f"writer {index}-{n}"), token_nonce=f"{index}-{n}")
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -128,11 +134,11 @@ def test_concurrent_writers_all_commit(any_store: Store) -> None:
 
 
 def test_views_and_blocked_are_counted_per_day(any_store: Store) -> None:
-    widget = any_store.create_widget("P", demo_settings())
-    any_store.count(widget.id, "views")
-    any_store.count(widget.id, "views")
-    any_store.count(widget.id, "blocked")
-    from widget.store import daily_stats
+    widget = create_widget(any_store, "P", demo_settings())
+    stats.count(any_store, widget.id, "views")
+    stats.count(any_store, widget.id, "views")
+    stats.count(any_store, widget.id, "blocked")
+    from widget.schema import daily_stats
 
     with any_store.reading() as conn:
         row = conn.execute(select(daily_stats)).one()
@@ -156,7 +162,7 @@ def _another_writer_gets_in(path: Path) -> bool:
 def test_sqlite_writes_take_the_lock_at_begin_and_reads_do_not(tmp_path: Path) -> None:
     path = tmp_path / "rtr.sqlite3"
     store = Store(make_engine(f"sqlite:///{path}"))
-    store.create_all()
+    migrate.prepare(store)
     try:
         with store.engine.begin():
             # BEGIN IMMEDIATE: queued writers wait on busy_timeout instead of failing mid-transaction.
@@ -167,3 +173,38 @@ def test_sqlite_writes_take_the_lock_at_begin_and_reads_do_not(tmp_path: Path) -
         assert _another_writer_gets_in(path)
     finally:
         store.engine.dispose()
+
+
+def test_deleting_a_widget_cascades_to_everything_it_owns(any_store: Store) -> None:
+    settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in")
+    gone, kept = create_widget(any_store, "Gone", settings), create_widget(any_store, "Kept", settings)
+    for widget in (gone, kept):
+        add_lead(any_store, widget, _lead())
+        stats.count(any_store, widget.id, "views")
+    with any_store.engine.begin() as conn:
+        for delivery_id in conn.execute(select(deliveries.c.id)).scalars():
+            conn.execute(attempts.insert().values(delivery_id=delivery_id, at=1.0, outcome="retry"))
+    assert delete_widget(any_store, gone.id)
+    with any_store.reading() as conn:
+        for table in (leads, deliveries, daily_stats):
+            assert set(conn.execute(select(table.c.widget_id)).scalars()) == {kept.id}, table.name
+        assert conn.execute(select(func.count()).select_from(attempts)).scalar_one() == 2
+    assert [w.id for w in list_widgets(any_store)] == [kept.id]
+
+
+def test_account_and_session_queries(any_store: Store) -> None:
+    assert accounts.add_admin(any_store, "ann", "hash-a") and accounts.add_admin(any_store, "bob", "hash-b")
+    assert not accounts.add_admin(any_store, "ann", "again"), "a taken name"
+    ann = accounts.get_admin(any_store, "ann")
+    first = accounts.start_session(any_store, ann.id, "a" * 64, now=100.0)
+    accounts.start_session(any_store, ann.id, "b" * 64, now=200.0)
+    bob_session = accounts.start_session(any_store, accounts.get_admin(any_store, "bob").id, "c" * 64)
+    assert [s.created_at for s in accounts.sessions_of(any_store, ann.id)] == [200.0, 100.0]
+    assert accounts.find_session(any_store, "a" * 64).id == first
+    assert accounts.end_sessions(any_store, ann.id) == 2
+    assert accounts.find_session(any_store, "a" * 64) is None
+    assert accounts.find_session(any_store, "c" * 64).id == bob_session
+    assert [a.username for a in accounts.list_admins(any_store)] == ["ann", "bob"]
+    assert accounts.remove_admin(any_store, "bob") and accounts.find_session(any_store, "c" * 64) is None
+    with pytest.raises(accounts.LastAdminError):
+        accounts.remove_admin(any_store, "ann")

@@ -11,21 +11,18 @@ from flask import Flask
 from sqlalchemy import update
 from standardwebhooks import WebhookVerificationError
 
+from widget.db import Store
 from widget.delivery import queue, webhook
 from widget.delivery.base import Job, Outcome
-from widget.extension import get_state
-from widget.store import Store, Widget, widgets
+from widget.models import Widget
+from widget.queries.widgets import get_widget, rotate_webhook_secret
+from widget.schema import widgets
+from widget.state import get_state
 
 from .support.delivery import add_leads, rows, verify, webhook_widget
 from .support.receiver import REDIRECT_TARGET, Receiver
 
 GUID = "0b6f1a52-6c3e-4d8a-9f1e-2a7c5d9e8b10"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
-        yield running
 
 
 @pytest.fixture
@@ -60,7 +57,7 @@ def test_a_lead_arrives_signed_per_standard_webhooks(hook_app: Flask, receiver: 
     assert payload["type"] == "lead.created"
     data = payload["data"]
     assert (data["id"], data["name"], data["email"]) == (job.lead["public_id"], "Ana Lucía O'Brien", "ana@example.org")
-    assert data["admin_url"] == f"https://widgets.example.com/admin/leads/{job.lead['id']}"
+    assert data["admin_url"] == f"https://widgets.example.com/admin/leads/{job.lead['public_id']}"
     assert "message" not in data, "the message travels only at detail level full"
     with pytest.raises(WebhookVerificationError):
         verify(got, "whsec_" + "A" * 32)
@@ -90,16 +87,16 @@ def test_a_rotated_secret_signs_alongside_the_old_one_for_a_day(hook_app: Flask,
     store = store_of(hook_app)
     widget = webhook_widget(store, receiver.url())
     old = widget.webhook_secret
-    new = webhook.rotate_secret(store, widget.id)
+    new = rotate_webhook_secret(store, widget.id)
     assert new.startswith("whsec_") and new != old
-    rotated = store.get_widget(widget.id)
+    rotated = get_widget(store, widget.id)
     assert webhook.send_test(rotated).status == "delivered"
     got = receiver.received()[-1]
     assert len(got.headers["webhook-signature"].split(" ")) == 2
     assert verify(got, old, new)["type"] == "webhook.test"
     with store.engine.begin() as conn:
         conn.execute(update(widgets).where(widgets.c.id == widget.id).values(secret_rotated_at=time.time() - 86401))
-    webhook.send_test(store.get_widget(widget.id))
+    webhook.send_test(get_widget(store, widget.id))
     late = receiver.received()[-1]
     assert len(late.headers["webhook-signature"].split(" ")) == 1
     verify(late, new)

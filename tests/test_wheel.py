@@ -28,7 +28,7 @@ SOURCES = ("widget", "templates", "static", "setup.cfg", "pyproject.toml", "READ
 SERVE = """
 import sys, widget
 from werkzeug.serving import make_server
-from widget.extension import resource_dir
+from widget.state import resource_dir
 print(widget.__file__, resource_dir("templates"), resource_dir("static"), sep="\\n", flush=True)
 server = make_server("127.0.0.1", 0, widget.create_app())
 print(server.server_port, flush=True)
@@ -76,7 +76,8 @@ def venv_python(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_every_package_template_and_static_file(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = {"widget/py.typed"}
-    expected |= {str(p.relative_to(REPO)) for p in (REPO / "widget").rglob("*.py") if "__pycache__" not in p.parts}
+    expected |= {str(p.relative_to(REPO)) for p in (REPO / "widget").rglob("*")
+                 if p.is_file() and "__pycache__" not in p.parts}
     for folder in ("templates", "static"):
         expected |= {"widget/" + str(p.relative_to(REPO)) for p in (REPO / folder).rglob("*") if p.is_file()}
     missing = sorted(expected - names)

@@ -7,7 +7,7 @@ import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,9 @@ from sqlalchemy import insert, select
 from widget import signals
 from widget.delivery import queue, worker
 from widget.delivery.base import Outcome
-from widget.extension import get_state
-from widget.store import used_tokens
+from widget.queries.widgets import get_widget
+from widget.schema import used_tokens
+from widget.state import get_state
 
 from .conftest import form_token, valid_lead
 from .support.delivery import (
@@ -35,21 +36,6 @@ from .support.delivery import (
     worker_process,
 )
 from .support.receiver import Receiver
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
-        yield running
-
-
-@pytest.fixture
-def thread_app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
-    """An app delivering from worker threads, which poll only every 30 s: wake-ups must do the work."""
-    app = make_app(RTR_WORKER="thread", RTR_WEBHOOK_ALLOW_PRIVATE=True, RTR_WORKER_POLL_SECONDS=30,
-                   RTR_RETRY_SCHEDULE=[0.05, 0.1])
-    yield app
-    worker.stop_thread(app)
 
 
 def alerts(app: Flask) -> list[email.message.Message]:
@@ -86,18 +72,18 @@ def test_a_submitted_lead_wakes_the_thread_and_is_delivered(thread_app: Flask, r
 
 def test_no_thread_starts_before_the_first_request(thread_app: Flask) -> None:
     """`flask run`'s reloader parent and one-off CLI commands build the app but serve nothing."""
-    assert worker.EXTRAS_KEY not in get_state(thread_app).extras
+    assert get_state(thread_app).worker is None
     thread_app.test_client().get("/healthz")
-    running = get_state(thread_app).extras[worker.EXTRAS_KEY]
-    assert running.alive and running.pid == os.getpid()
+    running = get_state(thread_app).worker
+    assert running is not None and running.alive and running.pid == os.getpid()
     thread_app.test_client().get("/healthz")
-    assert get_state(thread_app).extras[worker.EXTRAS_KEY] is running
+    assert get_state(thread_app).worker is running
 
 
 def test_worker_off_never_starts_a_thread(app: Flask) -> None:
     client = app.test_client()
     assert client.post("/w/demo/leads", data={"token": form_token(client), **valid_lead()}).status_code == 201
-    assert worker.EXTRAS_KEY not in get_state(app).extras
+    assert get_state(app).worker is None
     assert [r["status"] for r in rows(get_state(app).store)] == ["pending"]
 
 
@@ -119,7 +105,7 @@ def test_failed_attempts_signal_and_a_410_alerts_once(thread_app: Flask, receive
     in_flight = len(receiver.received())
     assert 1 <= in_flight <= 3, "only sends already in flight may follow the first 410"
     assert in_flight <= len(failures) <= 3 and all(f["dead"] for f in failures)
-    add_leads(store, store.get_widget(widget.id))  # as the endpoint does: the widget as stored now
+    add_leads(store, get_widget(store, widget.id))  # as the endpoint does: the widget as stored now
     worker.ensure_thread(thread_app).wake()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and rows(store)[-1]["status"] == "pending":
@@ -189,7 +175,7 @@ def test_periodic_tasks_run_at_most_every_maintenance_interval(make_app: Callabl
     def failing(app: Flask) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(worker, "PERIODIC_TASKS", [failing, *worker.PERIODIC_TASKS, lambda a: calls.append("ran")])
+    monkeypatch.setattr(worker, "TASKS", (failing, *worker.TASKS, lambda a: calls.append("ran")))
     running = worker.Worker(app, threads=1)
     running.maintain()
     running.maintain()

@@ -19,13 +19,15 @@ from markupsafe import escape
 
 from widget.admin.passwords import create_admin
 from widget.delivery.mailer import outbox_dir
+from widget.queries.widgets import get_widget, save_settings
 from widget.security import issue_form_token
 from widget.settings import demo_settings, validate_settings
 
 from .conftest import valid_lead
+from .support.admin_session import signed_in
 from .support.delivery import settle
 from .support.host_pages import browser_page, fill_lead, frame_of, host_page, host_site
-from .support.leads import sign_in, submit
+from .support.leads import public_id_of, submit
 from .support.servers import ServerThread
 
 JSON = {"Accept": "application/json"}
@@ -71,7 +73,7 @@ def hostile_settings(payloads: list[str]) -> dict[str, Any]:
 
 
 def use_settings(app: Flask, settings: dict[str, Any]) -> None:
-    app.extensions["rtr"].store.save_settings("demo", settings)
+    save_settings(app.extensions["rtr"].store, "demo", settings)
 
 
 def assert_escaped(html: str, payloads: list[str], where: str) -> None:
@@ -142,20 +144,22 @@ def test_lead_fields_and_parameters_come_back_escaped(app: Flask, client: FlaskC
     assert answer.mimetype == "application/json" and answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def _hostile_lead(app: Flask, client: FlaskClient, payload: str) -> int:
+def _hostile_lead(app: Flask, client: FlaskClient, payload: str) -> str:
+    """Store a lead made of payload through the real endpoint; return its public id (what links carry)."""
     settings = hostile_settings([payload])
     settings.update(notify_emails=["intake@example.com"], detail_level="full", confirmation_email=True)
     use_settings(app, settings)
     service = settings["services"][0]["name"]
-    return submit(client, name=payload, email="o'hara@example.org", phone="+1 (555) 010-2030", message=payload,
-                  page_url="https://blog.example/?q=" + payload, utm_source=payload, service=service,
-                  contact_method="email")
+    row_id = submit(client, name=payload, email="o'hara@example.org", phone="+1 (555) 010-2030", message=payload,
+                    page_url="https://blog.example/?q=" + payload, utm_source=payload, service=service,
+                    contact_method="email")
+    return public_id_of(app.extensions["rtr"].store, row_id)
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_admin_pages_escape_leads_and_settings(app: Flask, client: FlaskClient, payload: str) -> None:
     lead_id = _hostile_lead(app, client, payload)
-    admin = sign_in(client)
+    admin = signed_in(client)
     for path in ("/admin/", "/admin/leads", f"/admin/leads/{lead_id}", "/admin/widgets/demo",
                  "/admin/widgets/demo/stats", "/admin/widgets/demo/preview", f"/admin/leads/{lead_id}/delete",
                  "/admin/audit"):
@@ -184,7 +188,7 @@ def test_email_html_escapes_the_lead_and_settings(app: Flask, client: FlaskClien
 def test_csv_export_keeps_values_as_data_and_defuses_formulas(app: Flask, client: FlaskClient,
                                                               payload: str) -> None:
     _hostile_lead(app, client, payload)
-    response = sign_in(client).get("/admin/leads.csv")
+    response = signed_in(client).get("/admin/leads.csv")
     assert response.mimetype == "text/csv" and response.headers["Content-Disposition"].startswith("attachment")
     [header, row] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     cell = row[header.index(next(h for h in header if h.lower() == "name"))]
@@ -225,7 +229,7 @@ def test_payloads_do_nothing_in_chromium_frame_and_hosted_page(app: Flask, live_
         seen = _watch(page)
         page.goto(site + "/post?utm_source=" + PAYLOADS[0])
         frame = frame_of(page)
-        assert frame.locator("h1").text_content() == app.extensions["rtr"].store.get_widget("demo").settings["heading"]
+        assert frame.locator("h1").text_content() == get_widget(app.extensions["rtr"].store, "demo").settings["heading"]
         fill_lead(frame, PAYLOADS[1], "not an address")
         frame.locator("textarea[name=message]").fill(PAYLOADS[2])
         frame.locator(".rtr-submit").click()

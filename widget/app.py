@@ -6,10 +6,12 @@ import os
 from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from .config import parse_env_value
-from .extension import ReadyToRebuild, resource_dir
+from .extension import ReadyToRebuild
+from .state import resource_dir
 
 
 def create_app(config: dict[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -27,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
     if config:
         app.config.update(config)
     ReadyToRebuild(app)
+    trust_proxies(app)
 
     @app.get("/")
     def index() -> Response:
@@ -38,3 +41,15 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | None =
         return render_template("rtr/demo.html")
 
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Trust ``X-Forwarded-*`` from exactly RTR_PROXY_COUNT reverse proxies, and from no one else.
+
+    With N hops the client address is the Nth value from the right of ``X-Forwarded-For``, so a
+    value a client adds on the left cannot change it. Only the standalone app does this: the
+    middleware wraps the whole app, which in a host app is the host's to decide.
+    """
+    hops = int(app.config["RTR_PROXY_COUNT"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

@@ -1,4 +1,9 @@
-"""``flask rtr …``: widgets, the demo practice and (from other modules) more commands."""
+"""``flask rtr …``: the command group, its widget commands, ``db``, and the commands of the other parts.
+
+The group is also registered as a ``flask.commands`` entry point (setup.cfg), so Flask finds it
+without loading the app: ``flask --app widget rtr --help`` works with nothing configured, and
+``flask rtr db upgrade`` runs on a database the app would refuse to start with.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +13,27 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 
-from .extension import get_state
+from . import migrate
+from .admin.commands import create_admin_command, remove_admin_command
+from .configio import export_command, import_command
+from .delivery.commands import retry_command, worker_command
+from .models import Widget
+from .queries.widgets import create_widget, get_widget, list_widgets
+from .retention import purge_command
 from .settings import default_settings, demo_settings, validate_settings
-from .store import Widget
+from .state import get_state
 
-rtr = AppGroup("rtr", help="Ready to Rebuild: widgets, admins, delivery and configuration.")
+rtr = AppGroup("rtr", help="Ready to Rebuild: widgets, admins, delivery, configuration and the database.")
 DEMO_WIDGET_ID = "demo"
+for _command in (create_admin_command, remove_admin_command, export_command, import_command, retry_command,
+                 worker_command, purge_command):
+    rtr.add_command(_command)
 
 
 def register(app: Flask) -> None:
     """Add the ``rtr`` command group to the app (once, whatever else registers commands on it)."""
-    from . import configio  # noqa: F401  (export/import/purge join the group on import)
-
     if "rtr" not in app.cli.commands:
         app.cli.add_command(rtr)
 
@@ -38,15 +50,15 @@ def _fail(message: str) -> None:
 @click.option("--allowed-origin", "allowed_origins", multiple=True,
               help="A site that may embed the widget, as scheme://host[:port] (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the widget as JSON, including its webhook secret.")
-def create_widget(name: str, notify_emails: tuple[str, ...], webhook_url: str,
-                  allowed_origins: tuple[str, ...], as_json: bool) -> None:
+def create_widget_command(name: str, notify_emails: tuple[str, ...], webhook_url: str,
+                          allowed_origins: tuple[str, ...], as_json: bool) -> None:
     """Create a widget and print its id."""
     raw = default_settings(name)
     raw.update(notify_emails=list(notify_emails), webhook_url=webhook_url, allowed_origins=list(allowed_origins))
     settings, errors = validate_settings(raw, current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
     if errors:
         _fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
-    widget = get_state().store.create_widget(name, settings)
+    widget = create_widget(get_state().store, name, settings)
     if as_json:
         click.echo(json.dumps(widget_json(widget, with_secret=True), indent=2))
     else:
@@ -55,9 +67,9 @@ def create_widget(name: str, notify_emails: tuple[str, ...], webhook_url: str,
 
 @rtr.command("list-widgets")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_widgets(as_json: bool) -> None:
+def list_widgets_command(as_json: bool) -> None:
     """List every widget: id, name and where its requests go."""
-    widgets = get_state().store.list_widgets()
+    widgets = list_widgets(get_state().store)
     if as_json:
         click.echo(json.dumps([widget_json(w) for w in widgets], indent=2))
         return
@@ -71,9 +83,9 @@ def list_widgets(as_json: bool) -> None:
 def demo() -> None:
     """Create the demo practice (widget id ``demo``); running it again changes nothing."""
     store = get_state().store
-    if store.get_widget(DEMO_WIDGET_ID) is None:
+    if get_widget(store, DEMO_WIDGET_ID) is None:
         settings = demo_settings()
-        store.create_widget(settings["practice_name"], settings, widget_id=DEMO_WIDGET_ID)
+        create_widget(store, settings["practice_name"], settings, widget_id=DEMO_WIDGET_ID)
         click.echo(f"Created the demo widget '{DEMO_WIDGET_ID}'.")
     else:
         click.echo(f"The demo widget '{DEMO_WIDGET_ID}' already exists.")
@@ -87,3 +99,64 @@ def widget_json(widget: Widget, with_secret: bool = False) -> dict[str, Any]:
     if with_secret:
         data["webhook_secret"] = widget.webhook_secret
     return data
+
+
+# The database --------------------------------------------------------------------------------------
+
+@rtr.group("db")
+def db() -> None:
+    """The database schema: where it stands, and upgrading it (back it up first)."""
+
+
+def _app_whatever_its_schema() -> Flask:
+    """Load the app without the start-up schema check (the app would refuse a stale database)."""
+    with migrate.unchecked():
+        return click.get_current_context().ensure_object(ScriptInfo).load_app()
+
+
+@db.command("upgrade", with_appcontext=False)
+def db_upgrade() -> None:
+    """Bring the database to this version's schema (take a backup first)."""
+    app = _app_whatever_its_schema()
+    try:
+        before, now = migrate.upgrade(get_state(app).store)
+    except migrate.SchemaError as error:
+        _fail(str(error))
+    if before.state == "current":
+        click.echo(f"The database is up to date (revision {now}).")
+    else:
+        click.echo(f"Upgraded the database from revision {before.revision or before.state} to {now}.")
+
+
+def _schema_status() -> migrate.SchemaStatus:
+    with get_state(_app_whatever_its_schema()).store.reading() as conn:
+        return migrate.status(conn)
+
+
+@db.command("current", with_appcontext=False)
+def db_current() -> None:
+    """Print the database's schema revision and whether it needs an upgrade."""
+    found = _schema_status()
+    click.echo(f"{found.revision or '(none)'} ({found.state}; this code's newest is {found.head})")
+
+
+@db.command("revision", with_appcontext=False)
+@click.option("-m", "--message", required=True, help="What the revision changes, in a few words.")
+def db_revision(message: str) -> None:
+    """Draft the next revision from widget/schema.py (for developers; the database must be current)."""
+    app = _app_whatever_its_schema()
+    try:
+        path = migrate.new_revision(get_state(app).store, message)
+    except migrate.SchemaError as error:
+        _fail(str(error))
+    click.echo(f"Wrote {path}: read it before committing (SQLite needs batch mode; data moves are yours).")
+
+
+@db.command("check", with_appcontext=False)
+def db_check() -> None:
+    """Exit 0 when the database is at this version's schema, else say what to do and exit 1."""
+    found = _schema_status()
+    if found.state != "current":
+        click.echo(found.problem() or f"The database is {found.state}.", err=True)
+        sys.exit(1)
+    click.echo(f"The database is up to date (revision {found.revision}).")

@@ -45,7 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_SUBMIT_LIMIT": "5 per minute;30 per day",
     #: Submissions one widget accepts from everyone together.
     "RTR_WIDGET_SUBMIT_LIMIT": "300 per hour",
-    #: Trusted reverse proxies in front of the app (X-Forwarded-* hops); 0 trusts none.
+    #: Trusted reverse proxies in front of the standalone app (X-Forwarded-* hops); 0 trusts none. A host
+    #: app that mounts the extension sets up its own ProxyFix.
     "RTR_PROXY_COUNT": 0,
     #: Allow webhooks to loopback/private addresses. Development and tests only.
     "RTR_WEBHOOK_ALLOW_PRIVATE": False,
@@ -69,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_MAINTENANCE_SECONDS": 3600,
     #: Seconds an admin session may stay idle.
     "RTR_ADMIN_IDLE_SECONDS": 3600,
+    #: Seconds an admin session lasts at most, however busy: then the admin signs in again.
+    "RTR_ADMIN_SESSION_SECONDS": 12 * 3600,
     #: Admin login attempts one IP address may make, right or wrong (Flask-Limiter limit string).
     "RTR_ADMIN_LOGIN_LIMIT": "10 per minute;100 per day",
     #: Failed logins in a row an admin account may receive before each further one locks it briefly.
@@ -115,7 +118,8 @@ def validate(app: Flask) -> None:
     _check_choice(config, "RTR_SMTP_SECURITY", SMTP_SECURITY_CHOICES)
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
-                "RTR_ADMIN_IDLE_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS", "RTR_ADMIN_LOCK_AFTER"):
+                "RTR_ADMIN_IDLE_SECONDS", "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS",
+                "RTR_ADMIN_LOCK_AFTER"):
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
                 "RTR_ADMIN_LOCK_MAX_SECONDS"):
@@ -143,6 +147,7 @@ def validate(app: Flask) -> None:
 
 
 def _check_secret_key(app: Flask) -> None:
+    """Settle RTR_SECRET_KEY: its own value, else the app's SECRET_KEY (read, never written)."""
     key = app.config.get("RTR_SECRET_KEY") or app.config.get("SECRET_KEY")
     if not key:
         if app.testing or app.debug:
@@ -153,8 +158,6 @@ def _check_secret_key(app: Flask) -> None:
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
             )
     app.config["RTR_SECRET_KEY"] = key
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = key
 
 
 def _check_choice(config: dict[str, Any], key: str, choices: tuple[str, ...]) -> None:

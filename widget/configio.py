@@ -1,4 +1,4 @@
-"""Configuration as code: ``flask rtr export``, ``flask rtr import`` and ``flask rtr purge``.
+"""Configuration as code: ``flask rtr export`` and ``flask rtr import``.
 
 The file holds every widget (id, name, settings; the webhook secret only with
 ``--with-secrets``). Import checks everything first and writes in one transaction, so a bad
@@ -7,21 +7,22 @@ file changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import click
 from flask import current_app
-from sqlalchemy import insert, select, update
+from flask.cli import with_appcontext
 
-from .cli import rtr
-from .extension import get_state
+from .db import Store
+from .delivery.queue import resume_webhook
+from .queries.audit import record
+from .queries.widgets import WidgetImport, import_widgets, list_widgets
 from .settings import validate_settings
-from .store import Store, widgets
+from .state import get_state
 
 FORMAT = "ready-to-rebuild/config"
 FORMAT_VERSION = 1
@@ -33,20 +34,10 @@ class ConfigFileError(ValueError):
     """The file can't be imported; the message names the bad field."""
 
 
-@dataclass(frozen=True)
-class ImportedWidget:
-    """One checked widget from a config file."""
-
-    id: str
-    name: str
-    settings: dict[str, Any]
-    webhook_secret: str | None
-
-
 def export_config(store: Store, with_secrets: bool = False) -> dict[str, Any]:
     """Return every widget as the config document."""
     items = []
-    for widget in store.list_widgets():
+    for widget in list_widgets(store):
         item: dict[str, Any] = {"id": widget.id, "name": widget.name, "settings": widget.settings}
         if with_secrets:
             item["webhook_secret"] = widget.webhook_secret
@@ -54,7 +45,7 @@ def export_config(store: Store, with_secrets: bool = False) -> dict[str, Any]:
     return {"format": FORMAT, "version": FORMAT_VERSION, "widgets": items}
 
 
-def parse_config(text: str | bytes) -> list[ImportedWidget]:
+def parse_config(text: str | bytes) -> list[WidgetImport]:
     """Check a config document; raise ConfigFileError naming the first bad field."""
     try:
         document = json.loads(text)
@@ -84,7 +75,7 @@ def parse_config(text: str | bytes) -> list[ImportedWidget]:
     return checked
 
 
-def _check_widget(item: Any, index: int) -> ImportedWidget:
+def _check_widget(item: Any, index: int) -> WidgetImport:
     where = f"widgets[{index}]"
     if not isinstance(item, dict):
         raise ConfigFileError(f"{where}: must be an object with id, name and settings.")
@@ -105,43 +96,18 @@ def _check_widget(item: Any, index: int) -> ImportedWidget:
     secret = item.get("webhook_secret")
     if secret is not None and (not isinstance(secret, str) or not SECRET.match(secret)):
         raise ConfigFileError(f"{where}.webhook_secret: must look like whsec_ followed by base64.")
-    return ImportedWidget(widget_id, name.strip(), settings, secret)
+    return WidgetImport(widget_id, name.strip(), settings, secret)
 
 
-def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) -> tuple[int, int]:
+def apply_config(store: Store, items: list[WidgetImport], with_secrets: bool) -> tuple[int, int]:
     """Create or update every widget in one transaction; return (created, updated).
 
     As on the settings page, a new webhook address turns an endpoint switched off by a 410 back
     on, and the requests that waited for it are queued again.
     """
-    from .delivery.queue import resume_webhook
-    from .store import new_webhook_secret
-
-    now = time.time()
-    created = updated = 0
-    moved: list[str] = []
-    with store.engine.begin() as conn:
-        current = {row.id: row for row in conn.execute(
-            select(widgets.c.id, widgets.c.version, widgets.c.settings, widgets.c.webhook_disabled_at))}
-        for item in items:
-            secret = item.webhook_secret if with_secrets else None
-            if item.id in current:
-                row = current[item.id]
-                values: dict[str, Any] = {"name": item.name, "settings": item.settings,
-                                          "version": row.version + 1, "updated_at": now}
-                if secret:
-                    values["webhook_secret"] = secret
-                new_url = item.settings.get("webhook_url")
-                if row.webhook_disabled_at and new_url and new_url != (row.settings or {}).get("webhook_url"):
-                    moved.append(item.id)
-                conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
-                updated += 1
-            else:
-                conn.execute(insert(widgets).values(
-                    id=item.id, name=item.name, settings=item.settings, version=1,
-                    webhook_secret=secret or new_webhook_secret(), created_at=now, updated_at=now,
-                ))
-                created += 1
+    if not with_secrets:
+        items = [dataclasses.replace(item, webhook_secret=None) for item in items]
+    created, updated, moved = import_widgets(store, items)
     for widget_id in moved:
         resume_webhook(store, widget_id)
     return created, updated
@@ -149,22 +115,22 @@ def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) 
 
 def _audit(action: str, detail: str, widget_id: str | None = None) -> None:
     """Record a command-line action in the audit log (never lead contents)."""
-    from .admin.audit import record
-
     record(get_state().store, "command line", action, detail, widget_id)
 
 
-@rtr.command("export")
+@click.command("export")
 @click.option("--with-secrets", is_flag=True, help="Include each widget's webhook secret (keep the file private).")
+@with_appcontext
 def export_command(with_secrets: bool) -> None:
     """Print every widget's configuration as JSON (redirect it to a file; keys sorted for clean diffs)."""
     click.echo(json.dumps(export_config(get_state().store, with_secrets), indent=2, ensure_ascii=False,
                           sort_keys=True))
 
 
-@rtr.command("import")
+@click.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--with-secrets", is_flag=True, help="Also take the webhook secrets from the file.")
+@with_appcontext
 def import_command(path: str, with_secrets: bool) -> None:
     """Create or update widgets from a JSON file made by ``flask rtr export`` ("-" reads stdin)."""
     try:
@@ -187,15 +153,3 @@ def _read(path: str) -> bytes:
             return handle.read()
     except OSError as error:
         raise ConfigFileError(f"can't read the file ({error.strerror}).") from None
-
-
-@rtr.command("purge")
-def purge_command() -> None:
-    """Delete leads older than each widget's retention period after delivery."""
-    from .retention import purge_expired
-
-    removed = purge_expired(get_state().store)
-    for widget_id, count in sorted(removed.items()):
-        _audit("leads.purged", f"{count} delivered lead(s) past retention", widget_id)
-        click.echo(f"{widget_id}: deleted {count} lead(s).")
-    click.echo(f"Deleted {sum(removed.values())} lead(s) past their retention period.")

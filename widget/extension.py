@@ -1,37 +1,22 @@
-"""The Flask extension object: ``ReadyToRebuild(app)`` or ``ReadyToRebuild().init_app(app)``."""
+"""The Flask extension object: ``ReadyToRebuild(app)`` or ``ReadyToRebuild().init_app(app)``.
+
+This is the one module that imports every part, to mount them on an app. It leaves the host app's
+own settings alone: no SECRET_KEY, session, cookie, ProxyFix or RATELIMIT_* changes (the
+standalone app in ``widget.app`` sets what a whole app needs).
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError
 
-from . import config
-from .store import Store, make_engine
-
-EXTENSION_KEY = "rtr"
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def resource_dir(name: str) -> str:
-    """Return ``templates`` or ``static``: inside the package when installed, else the checkout's."""
-    installed = PACKAGE_DIR / name
-    return str(installed if installed.is_dir() else PACKAGE_DIR.parent / name)
-
-
-@dataclass
-class RTRState:
-    """Everything the extension keeps for one app (``app.extensions["rtr"]``)."""
-
-    store: Store
-    url_prefix: str
-    instance_path: str
-    extras: dict[str, Any] = field(default_factory=dict)
+from . import admin, cli, config, frame, migrate, public, ratelimit
+from .db import Store, make_engine
+from .delivery import mailer, worker
+from .state import EXTENSION_KEY, RTRState
 
 
 class ReadyToRebuild:
@@ -62,10 +47,19 @@ class ReadyToRebuild:
         prefix = "/" + str(app.config["RTR_URL_PREFIX"]).strip("/") if app.config["RTR_URL_PREFIX"] else ""
         app.config["RTR_URL_PREFIX"] = prefix
         store = Store(_engine(app))
-        store.create_all()
-        state = RTRState(store=store, url_prefix=prefix, instance_path=app.instance_path)
+        # Refuses to go on (SchemaError) with a database older or newer than this code; an empty one
+        # is created at the newest revision. Only `flask rtr db …` gets past with an old one.
+        current = migrate.prepare(store)
+        state = RTRState(store=store, url_prefix=prefix, limiter=ratelimit.create_limiter(app))
         app.extensions[EXTENSION_KEY] = state
-        _register_parts(app, state)
+        frame.register(app)
+        public.register(app, state)
+        admin.register(app, state)
+        worker.register(app)
+        cli.register(app)
+        if current:  # the start-up notices read tables an old schema may not have yet
+            admin.announce_setup(app, state)
+            mailer.announce_outbox(app)
 
 
 def _engine(app: Flask) -> Engine:
@@ -80,29 +74,4 @@ def _engine(app: Flask) -> Engine:
         raise config.ConfigError(
             f"RTR_DATABASE_URL can't be opened ({error}). Use sqlite:////path/to/rtr.sqlite3 or "
             "postgresql://user:password@host/dbname (pip install 'ready-to-rebuild[postgres]')."
-        ) from None
-
-
-def _register_parts(app: Flask, state: RTRState) -> None:
-    # Imported here because each part imports get_state/RTRState from this module.
-    from . import admin, cli, limits, public, retention
-    from .delivery import mailer, worker
-
-    limits.register(app, state)  # first: proxy handling and body caps wrap every request
-    public.register(app, state)
-    admin.register(app, state)
-    mailer.register(app, state)
-    worker.register(app, state)
-    retention.register(app, state)
-    cli.register(app)
-
-
-def get_state(app: Flask | None = None) -> RTRState:
-    """Return the extension state of app (default: the current app)."""
-    target = app or current_app
-    try:
-        return target.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "ReadyToRebuild is not registered on this app; did you forget to call init_app?"
         ) from None

@@ -12,9 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .i18n import STRINGS, strings_for
+from .models import NewLead, Widget
 from .security import TokenCheck, check_form_token, issue_form_token
 from .settings import CONTROL_CHARS, check_email
-from .store import NewLead, Widget
 
 C1_CONTROLS = re.compile(r"[\x80-\x9f\u2028\u2029]")  # C1 controls and Unicode line breaks
 PHONE_CHARS = re.compile(r"^[0-9+()./\-\s]*(?:(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)

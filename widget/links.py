@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .extension import get_state
+from .state import get_state
 
 
 def public_base_url(app: Flask) -> str:
@@ -12,6 +12,6 @@ def public_base_url(app: Flask) -> str:
     return str(app.config.get("RTR_PUBLIC_URL") or "").rstrip("/")
 
 
-def admin_lead_url(app: Flask, lead_id: int) -> str:
-    """Return the lead's admin page: absolute when RTR_PUBLIC_URL is set, else the path alone."""
-    return f"{public_base_url(app)}{get_state(app).url_prefix}/admin/leads/{lead_id}"
+def admin_lead_url(app: Flask, public_id: str) -> str:
+    """Return the lead's admin page (by its public id): absolute when RTR_PUBLIC_URL is set, else the path."""
+    return f"{public_base_url(app)}{get_state(app).url_prefix}/admin/leads/{public_id}"

@@ -2,37 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
 import secrets
 import time
-from typing import Any
-from urllib.parse import urlencode
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    jsonify,
-    render_template,
-    request,
-    url_for,
-)
-from jinja2 import Undefined
-from markupsafe import Markup, escape
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.security import safe_join
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from .extension import RTRState, get_state, resource_dir
+from . import ratelimit, signals
+from .assets import asset_response, asset_version
 from .forms import UTM_KEYS, LeadForm
-from .i18n import STRINGS, strings_for
-from .security import check_form_token, issue_form_token, secure_public_response, submission_origin_allowed
-from .settings import consent_version, default_settings, normalise_origin
-from .store import ReplayError, Widget
+from .frame import render_card, secure, thank_you_text, theme_css
+from .i18n import STRINGS
+from .models import ReplayError, Widget
+from .queries import stats
+from .queries.leads import add_lead
+from .queries.widgets import get_widget
+from .security import check_form_token, issue_form_token, submission_origin_allowed
+from .settings import consent_version, default_settings
+from .state import RTRState, get_state, resource_dir
 
 log = logging.getLogger("widget.public")
 
@@ -40,43 +33,12 @@ log = logging.getLogger("widget.public")
 blueprint = Blueprint("rtr", __name__, template_folder=resource_dir("templates"))
 WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MODES = ("inline", "button", "popup", "page")
-DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
-CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
-# 988 and 911 standing alone (not inside a longer number), and the Lifeline's chat address.
-CRISIS_NUMBER = re.compile(r"(?<![\w-])(988|911)(?![\w-])|(?<![\w.-])(988lifeline\.org)(?![\w-])")
 
 
 def register(app: Flask, state: RTRState) -> None:
-    """Mount the public blueprint at the configured prefix."""
+    """Mount the public blueprint at the configured prefix, with the submission limits on it."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
-    app.jinja_env.globals.setdefault("rtr_attrs", html_attributes)
-    app.jinja_env.filters.setdefault("rtr_crisis_links", crisis_links)
-
-
-def crisis_links(text: str) -> Markup:
-    """Escape the crisis notice, then make 988 and 911 tappable (tel:) and 988lifeline.org a link.
-
-    The person reading it may be on a phone and in crisis: one tap should start the call.
-    """
-    def link(match: re.Match[str]) -> str:
-        if match.group(1):
-            return f'<a href="tel:{match.group(1)}">{match.group(1)}</a>'
-        return '<a href="https://988lifeline.org" target="_blank" rel="noopener">988lifeline.org</a>'
-
-    return Markup(CRISIS_NUMBER.sub(link, str(escape(text))))
-
-
-def html_attributes(**attributes: Any) -> dict[str, Any]:
-    """Return the attributes worth rendering: drop None, False, empty strings and undefined names."""
-    return {
-        name: value for name, value in attributes.items()
-        if not isinstance(value, Undefined) and value not in (None, False, "")
-    }
-
-
-def lead_listeners() -> list[Any]:
-    """Callables run (with the app and the lead's public id) after a lead commits."""
-    return get_state().extras.setdefault("lead_listeners", [])
+    ratelimit.limit_submissions(state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
 
 
 # Static ----------------------------------------------------------------------------------------
@@ -84,7 +46,7 @@ def lead_listeners() -> list[Any]:
 @blueprint.get("/embed.js")
 def embed_js() -> Response:
     """Serve the loader: right type, CORS for any page, short cache, ETag for 304s."""
-    response = _asset("embed.js", max_age=300)
+    response = asset_response("embed.js", max_age=300)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
@@ -93,34 +55,7 @@ def embed_js() -> Response:
 @blueprint.get("/static/<path:filename>")
 def static(filename: str) -> Response:
     """Serve the frame's own CSS and JS (and nothing from any third party)."""
-    return _asset(filename, max_age=3600)
-
-
-ASSET_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-
-
-def _asset_file(filename: str) -> tuple[bytes, str]:
-    """Return a static file's bytes and ETag, read once per app; 404 when there is no such asset."""
-    cache: dict[str, tuple[bytes, str]] = current_app.extensions.setdefault("rtr_assets", {})
-    if filename not in cache:
-        path = safe_join(resource_dir("static"), "rtr", filename)
-        if path is None or os.path.splitext(filename)[1] not in ASSET_TYPES or not os.path.isfile(path):
-            abort(404)
-        with open(path, "rb") as handle:
-            body = handle.read()
-        cache[filename] = (body, hashlib.sha256(body).hexdigest()[:16])
-    return cache[filename]
-
-
-def _asset(filename: str, max_age: int) -> Response:
-    """Answer with a static file held in memory, with its ETag and a 304 when it is unchanged."""
-    body, etag = _asset_file(filename)
-    response = current_app.response_class(body, mimetype=ASSET_TYPES[os.path.splitext(filename)[1]])
-    response.set_etag(etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return asset_response(filename, max_age=3600)
 
 
 @blueprint.get("/healthz")
@@ -147,15 +82,9 @@ def hosted_page(widget_id: str) -> Response:
 
 def _first_view(widget_id: str, mode: str) -> Response:
     widget = _load_widget(widget_id)
-    get_state().store.count(widget.id, "views")
+    stats.count(get_state().store, widget.id, "views")
     form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
-    return _render(widget, form, mode=mode, status=200)
-
-
-def render_frame_preview(widget: Widget) -> Response:
-    """Render the frame for an admin preview of (unsaved) settings; not counted as a view."""
-    form = LeadForm(widget, language=widget.settings.get("language", "en"), formdata=None, data={})
-    return _render(widget, form, mode="inline", status=200)
+    return render_card(widget, form, mode=mode, status=200)
 
 
 @blueprint.post("/w/<widget_id>/leads")
@@ -169,29 +98,30 @@ def submit_lead(widget_id: str) -> Response:
     valid = form.validate()
     store = get_state().store
     if form.is_bot:
-        store.count(widget.id, "blocked")
+        stats.count(store, widget.id, "blocked")
         return _thanks(widget, form, mode)
     if not valid:
         _keep_or_refresh_token(form, widget)
         return _invalid(widget, form, mode)
     try:
-        lead_id = store.add_lead(widget, form.to_lead(consent_version(widget.settings["consent_text"])),
-                                 token_nonce=form.token_check.nonce)
+        lead_id = add_lead(store, widget, form.to_lead(consent_version(widget.settings["consent_text"])),
+                           token_nonce=form.token_check.nonce)
     except SQLAlchemyError as error:
         log_storage_error(error)
         return refuse(widget, 503, "storage_failed")
     except ReplayError:
-        store.count(widget.id, "blocked")
+        stats.count(store, widget.id, "blocked")
         return _thanks(widget, form, mode)
-    for listener in list(lead_listeners()):
-        listener(current_app._get_current_object(), lead_id)
+    # Host subscribers can't change this answer: the lead is stored whatever they do.
+    signals.send_safely(signals.lead_received, current_app._get_current_object(), lead_id=lead_id,
+                        widget_id=widget.id)
     return _thanks(widget, form, mode, status=201)
 
 
 # Helpers ---------------------------------------------------------------------------------------
 
 def _load_widget(widget_id: str) -> Widget:
-    widget = get_state().store.get_widget(widget_id) if WIDGET_ID.match(widget_id) else None
+    widget = get_widget(get_state().store, widget_id) if WIDGET_ID.match(widget_id) else None
     if widget is None:
         abort(_unavailable())
     return widget
@@ -224,10 +154,10 @@ def _unavailable(status: int = 404) -> Response:
         html = render_template("rtr/unavailable.html", settings=settings, words=words, nonce=nonce, mode="page",
                                language=language,
                                theme_css=theme_css(settings, request.values.get("theme") == "dark"),
-                               asset_version=_asset_version())
+                               asset_version=asset_version())
         response = current_app.response_class(html, mimetype="text/html")
     response.status_code = status
-    return secure_public_response(response, None, nonce)
+    return secure(response, None, nonce)
 
 
 def _mode(value: str | None = None) -> str:
@@ -276,8 +206,8 @@ def _invalid(widget: Widget, form: LeadForm, mode: str) -> Response:
         response = jsonify(ok=False, message=form.words["fix_errors"], errors=errors,
                            token=form.token.current_token)
         response.status_code = 400
-        return _secure(response, widget)
-    return _render(widget, form, mode=mode, status=400)
+        return secure(response, widget)
+    return render_card(widget, form, mode=mode, status=400)
 
 
 def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Response:
@@ -285,8 +215,8 @@ def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Res
         response = jsonify(ok=True, heading=widget.settings["thank_you_heading"],
                            text=thank_you_text(widget.settings))
         response.status_code = status
-        return _secure(response, widget)
-    return _render(widget, form, mode=mode, status=status, submitted=True)
+        return secure(response, widget)
+    return render_card(widget, form, mode=mode, status=status, submitted=True)
 
 
 def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -> Response:
@@ -299,72 +229,43 @@ def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -
     if wants_json():
         response = jsonify(ok=False, message=message, errors={field: message} if field else {})
         response.status_code = status
-        return _secure(response, widget)
-    return _render(widget, form, mode=_mode(request.form.get("mode")), status=status, notice=message)
+        return secure(response, widget)
+    return render_card(widget, form, mode=_mode(request.form.get("mode")), status=status, notice=message)
 
 
-def thank_you_text(settings: dict[str, Any]) -> str:
-    """Return the thank-you text with {response_time} filled in, in the practice's language."""
-    when = settings.get("response_time") or strings_for(settings.get("language"))["soon"]
-    return settings["thank_you_text"].replace("{response_time}", when)
 
 
-def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
-    """Return the CSS custom properties for a widget's theme (validated values, sanitised again).
-
-    ``--rtr-link`` colours links and focus rings: the accent, or on the dark card a light tint of
-    it, since a practice's accent is chosen to stand out on a light background.
-    """
-    theme = dict(settings["theme"])
-    if dark:
-        theme.update(DARK)
-    clean = {key: CSS_VALUE.sub("", str(value)) for key, value in theme.items()}
-    link = _tint(clean["accent_color"], 0.65) if dark else clean["accent_color"]
-    return Markup(
-        ":root{"
-        f"--rtr-accent:{clean['accent_color']};--rtr-link:{link};--rtr-bg:{clean['background_color']};"
-        f"--rtr-text:{clean['text_color']};--rtr-radius:{clean['radius']}px;--rtr-font:{clean['font_stack']}"
-        "}"
-    )
+@blueprint.before_request
+def _cap_body() -> None:
+    """Read at most RTR_MAX_BODY_BYTES of a public request (the host app's routes are untouched)."""
+    cap = int(current_app.config["RTR_MAX_BODY_BYTES"])
+    request.max_content_length = cap
+    # Without a Content-Length (a chunked body) Werkzeug stops quietly at the cap and parses what it
+    # read; read it here instead, so a longer body is refused rather than cut short.
+    if request.content_length is None and request.method == "POST" and len(request.get_data(cache=True)) >= cap:
+        raise RequestEntityTooLarge()
 
 
-def _tint(colour: str, white: float) -> str:
-    """Return a #rgb or #rrggbb colour mixed with that share of white."""
-    digits = colour.lstrip("#")
-    digits = "".join(c * 2 for c in digits) if len(digits) == 3 else digits
-    channels = [int(digits[i:i + 2], 16) for i in (0, 2, 4)]
-    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in channels)
+def _widget_or_none() -> Widget | None:
+    widget_id = str((request.view_args or {}).get("widget_id", ""))
+    return get_widget(get_state().store, widget_id) if WIDGET_ID.match(widget_id) else None
 
 
-def frame_query(widget_id: str, **params: str) -> str:
-    """Return the frame URL with the given query (used by the demo and admin snippets)."""
-    return url_for("rtr.frame", widget_id=widget_id) + ("?" + urlencode(params) if params else "")
+@blueprint.errorhandler(RateLimitExceeded)
+def answer_rate_limited(error: RateLimitExceeded) -> Response | HTTPException:
+    """Answer 429 in the visitor's words, keeping the form as typed (Retry-After is added after)."""
+    widget = _widget_or_none()
+    if widget is None:
+        return error
+    return refuse(widget, 429, "rate_limited")
 
 
-def _render(widget: Widget, form: LeadForm, *, mode: str, status: int, submitted: bool = False,
-            notice: str = "") -> Response:
-    nonce = secrets.token_urlsafe(12)
-    settings = widget.settings
-    parent_origin = normalise_origin(request.values.get("origin", "")) or ""
-    html = render_template(
-        "rtr/page.html" if mode == "page" else "rtr/frame.html",
-        widget=widget, settings=settings, form=form, words=form.words, mode=mode, nonce=nonce,
-        theme_css=theme_css(settings, request.values.get("theme") == "dark"),
-        submitted=submitted, notice=notice, parent_origin=parent_origin,
-        # Echoed exactly (escaped by Jinja): the loader matches its messages on this id.
-        instance=request.values.get("instance", "")[:200],
-        thank_you_text=thank_you_text(settings),
-        language=form.language,
-        asset_version=_asset_version(),
-    )
-    response = current_app.response_class(html, status=status, mimetype="text/html")
-    return _secure(response, widget, nonce)
-
-
-def _secure(response: Response, widget: Widget, nonce: str | None = None) -> Response:
-    return secure_public_response(response, widget, nonce or secrets.token_urlsafe(12))
-
-
-def _asset_version() -> str:
-    """Return a fingerprint of the frame's CSS and JS, so browsers refetch them after an upgrade."""
-    return _asset_file("frame.css")[1][:5] + _asset_file("frame.js")[1][:5]
+@blueprint.errorhandler(RequestEntityTooLarge)
+def answer_too_large(error: RequestEntityTooLarge) -> Response | HTTPException:
+    """Answer 413 with a message instead of a bare error page; the body is never read."""
+    widget = _widget_or_none()
+    if widget is None:
+        return error
+    # The refused body stays unread: give the page helpers an empty form instead of parsing again.
+    request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+    return refuse(widget, 413, "too_large")

@@ -9,21 +9,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import click
 from flask import Flask
+from flask.cli import with_appcontext
 
-from .extension import RTRState, get_state
-from .lead_queries import DAY, delete_leads, expired_lead_ids
-from .store import Store
+from .db import Store
+from .queries.audit import record
+from .queries.inbox import DAY
+from .queries.leads import delete_leads, expired_lead_ids
+from .queries.widgets import list_widgets
+from .state import get_state
 
 DEFAULT_RETENTION_DAYS = 90
-
-
-def register(app: Flask, state: RTRState) -> None:
-    """Let the worker purge expired leads periodically."""
-    from .delivery.worker import PERIODIC_TASKS
-
-    if purge_task not in PERIODIC_TASKS:
-        PERIODIC_TASKS.append(purge_task)
 
 
 def retention_days(settings: dict[str, Any]) -> int:
@@ -36,7 +33,7 @@ def purge_expired(store: Store, now: float | None = None) -> dict[str, int]:
     """Delete expired delivered leads; return how many went, by widget id (only non-zero)."""
     now = time.time() if now is None else now
     removed: dict[str, int] = {}
-    for widget in store.list_widgets():
+    for widget in list_widgets(store):
         cutoff = now - retention_days(widget.settings) * DAY
         with store.engine.begin() as conn:
             count = delete_leads(conn, expired_lead_ids(conn, widget.id, cutoff))
@@ -48,3 +45,15 @@ def purge_expired(store: Store, now: float | None = None) -> dict[str, int]:
 def purge_task(app: Flask) -> None:
     """Run the purge for one app (a worker periodic task)."""
     purge_expired(get_state(app).store)
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete leads older than each widget's retention period after delivery."""
+    store = get_state().store
+    removed = purge_expired(store)
+    for widget_id, count in sorted(removed.items()):
+        record(store, "command line", "leads.purged", f"{count} delivered lead(s) past retention", widget_id)
+        click.echo(f"{widget_id}: deleted {count} lead(s).")
+    click.echo(f"Deleted {sum(removed.values())} lead(s) past their retention period.")

@@ -12,8 +12,8 @@ from flask import Request, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
+from .models import Widget
 from .settings import normalise_origin
-from .store import Widget
 
 TOKEN_SALT = "rtr.lead-form.v1"
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import time
 from html.parser import HTMLParser
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget.admin.auth import SESSION_KEY
-from widget.extension import get_state
+from widget.state import get_state
 
 EDIT = "/admin/widgets/demo"
 
@@ -75,13 +73,6 @@ def read_form(html: str, form_id: str | None = "settings-form") -> dict[str, str
     fields = dict(reader.fields)
     assert "csrf_token" in fields, "the form has no CSRF token"
     return {name: re.sub(r"^\r?\n", "", value) for name, value in fields.items()}
-
-
-def signed_in(client: FlaskClient, username: str = "ann") -> FlaskClient:
-    """Give the test client an admin session (the login page itself is tested elsewhere)."""
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"user": username, "seen": time.time()}
-    return client
 
 
 def edit_form(admin: FlaskClient, path: str = EDIT) -> dict[str, str]:

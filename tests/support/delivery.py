@@ -16,10 +16,14 @@ from flask import Flask
 from sqlalchemy import create_engine, select, text
 from standardwebhooks import Webhook
 
+from widget.db import Store
 from widget.delivery.worker import Worker
-from widget.extension import get_state
+from widget.models import NewLead, Widget
+from widget.queries.leads import add_lead
+from widget.queries.widgets import create_widget
+from widget.schema import attempts, deliveries, leads
 from widget.settings import default_settings
-from widget.store import NewLead, Store, Widget, attempts, deliveries, leads
+from widget.state import get_state
 
 from .receiver import Received
 
@@ -30,7 +34,7 @@ def webhook_widget(store: Store, url: str, **settings: Any) -> Widget:
     """Create a widget whose only delivery is a webhook to url."""
     values = default_settings("Harbor Light")
     values.update({"webhook_url": url, "notify_emails": [], **settings})
-    return store.create_widget("Harbor Light", values)
+    return create_widget(store, "Harbor Light", values)
 
 
 def add_leads(store: Store, widget: Widget, count: int = 1, **fields: Any) -> list[str]:
@@ -40,7 +44,7 @@ def add_leads(store: Store, widget: Widget, count: int = 1, **fields: Any) -> li
         data = {"name": f"Person {number}", "email": f"person{number}@example.org", "consent_text": "I agree",
                 "consent_version": "v1", "phone": "+1 555 0100", "message": "We need help."}
         data.update(fields)
-        ids.append(store.add_lead(widget, NewLead(**data)))
+        ids.append(add_lead(store, widget, NewLead(**data)))
     return ids
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from widget.store import leads
+from widget.schema import leads
 
 from .servers import ServerThread, static_pages
 

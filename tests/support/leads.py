@@ -7,7 +7,10 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from widget.store import NewLead, Store, Widget, attempts, deliveries, leads
+from widget.db import Store
+from widget.models import NewLead, Widget
+from widget.queries.leads import add_lead
+from widget.schema import attempts, deliveries, leads
 
 DAY = 86400.0
 
@@ -29,9 +32,15 @@ def add(store: Store, widget: Widget, **fields: Any) -> int:
     """Store a lead directly (as the endpoint would) and return its row id."""
     data = {"name": "Sam", "email": "sam@example.org", "consent_text": "I agree", "consent_version": "v1"}
     data.update(fields)
-    public_id = store.add_lead(widget, NewLead(**data))
+    public_id = add_lead(store, widget, NewLead(**data))
     with store.reading() as conn:
         return int(conn.execute(select(leads.c.id).where(leads.c.public_id == public_id)).scalar_one())
+
+
+def public_id_of(store: Store, lead_id: int) -> str:
+    """Return the public id a lead's links carry."""
+    with store.reading() as conn:
+        return str(conn.execute(select(leads.c.public_id).where(leads.c.id == lead_id)).scalar_one())
 
 
 def age(store: Store, lead_id: int, created_at: float) -> None:
@@ -59,19 +68,8 @@ def count(store: Store, table: Any, *where: Any) -> int:
         return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
 
 
-def sign_in(client: FlaskClient, username: str = "owner") -> FlaskClient:
-    """Give the test client an admin session (the login page itself is tested elsewhere)."""
-    import time
-
-    from widget.admin.auth import SESSION_KEY
-
-    with client.session_transaction() as session:
-        session[SESSION_KEY] = {"user": username, "seen": time.time()}
-    return client
-
-
 def csrf_token(html: str) -> str:
-    """Return the first Flask-WTF CSRF token in a page."""
+    """Return the first admin CSRF token in a page."""
     import re
 
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)

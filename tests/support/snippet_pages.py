@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from widget.admin.passwords import create_admin, has_admins
-from widget.extension import get_state
+from widget.state import get_state
 
 from .admin_pages import sign_in_page
 from .host_pages import browser_page, frame_of, host_site, wait_until

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-from ..extension import RTRState, resource_dir
-
-blueprint = Blueprint(
-    "rtr_admin", __name__,
-    static_folder=resource_dir("static") + "/rtr/admin", static_url_path="/static",
-)
+from ..queries.accounts import has_admins
+from ..state import RTRState
+from . import audit, card_height, csv_export, delivery_settings, leads, preview, stats, views, widgets  # noqa: F401
+from .blueprint import blueprint
+from .first_run import announce
 
 
 def register(app: Flask, state: RTRState) -> None:
-    """Import the view modules (they add routes to the blueprint) and mount it."""
-    from . import audit, auth, commands, csv_export, delivery_settings, leads, preview, stats, views, widgets  # noqa: F401
-    from .first_run import announce
-    from .passwords import has_admins
+    """Mount the blueprint under ``<prefix>/admin``."""
+    app.register_blueprint(blueprint, url_prefix=f"{state.url_prefix}/admin")
 
-    views.configure_session(app)
-    if blueprint.name not in app.blueprints:
-        app.register_blueprint(blueprint, url_prefix=f"{state.url_prefix}/admin")
+
+def announce_setup(app: Flask, state: RTRState) -> None:
+    """While no admin exists, print the one-time setup link in the log."""
     if not has_admins(state.store):
         announce(app)

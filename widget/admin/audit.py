@@ -1,47 +1,17 @@
-"""The audit log: who changed which setting and when. Never lead contents, never secrets."""
+"""The audit log page, and what a change recorded in it names. Never lead contents, never secrets."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template, request
-from sqlalchemy import func, insert, select
 
-from ..extension import get_state
-from ..store import Store, audit_log
-from . import blueprint
+from ..queries.audit import entries
+from ..state import get_state
 from .auth import login_required
+from .blueprint import blueprint
 
 PAGE_SIZE = 50
-
-
-@dataclass
-class Entry:
-    at: float
-    actor: str
-    widget_id: str | None
-    action: str
-    detail: str
-
-
-def record(store: Store, actor: str, action: str, detail: str = "", widget_id: str | None = None) -> None:
-    """Add one entry (action like ``widget.settings``; detail names settings, never their values)."""
-    with store.engine.begin() as conn:
-        conn.execute(insert(audit_log).values(
-            at=time.time(), actor=actor, action=action, detail=detail[:2000], widget_id=widget_id,
-        ))
-
-
-def entries(store: Store, *, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Entry], int]:
-    """Return one page of entries, newest first, and the total count."""
-    with store.reading() as conn:
-        total = conn.execute(select(func.count()).select_from(audit_log)).scalar_one()
-        rows = conn.execute(
-            select(audit_log).order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).offset(offset).limit(limit)
-        ).all()
-    return [Entry(r.at, r.actor, r.widget_id, r.action, r.detail) for r in rows], int(total)
 
 
 def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
@@ -57,6 +27,7 @@ def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
 ACTION_LABELS = {
     "admin.setup": "Created the first admin",
     "admin.created": "Created an admin (command line)",
+    "admin.removed": "Removed an admin (command line)",
     "admin.login": "Signed in",
     "admin.logout": "Signed out",
     "admin.password": "Changed their password",
@@ -78,7 +49,7 @@ ACTION_LABELS = {
 def audit() -> str:
     """Show the audit log, newest first."""
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    items, total = entries(get_state().store, offset=(page - 1) * PAGE_SIZE)
+    items, total = entries(get_state().store, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("rtr/admin/audit.html", entries=items, page=page, pages=pages, total=total,
                            labels=ACTION_LABELS)

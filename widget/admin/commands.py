@@ -1,4 +1,4 @@
-"""``flask rtr create-admin``: the way in that needs no web page (password from a prompt or stdin)."""
+"""``flask rtr create-admin`` and ``remove-admin``: the ways in and out that need no web page."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
-from ..cli import rtr
-from ..extension import get_state
-from .audit import record
+from ..queries.accounts import LastAdminError, remove_admin
+from ..queries.audit import record
+from ..state import get_state
 from .first_run import forget_token
-from .passwords import AccountError, create_admin
+from .passwords import AccountError, create_admin, normalise_username
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -20,10 +21,11 @@ def _read_password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt="Type it again"))
 
 
-@rtr.command("create-admin")
+@click.command("create-admin")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input (for scripts).")
+@with_appcontext
 def create_admin_command(username: str, password_stdin: bool) -> None:
     """Create an admin who can sign in at /admin/."""
     store = get_state().store
@@ -35,3 +37,23 @@ def create_admin_command(username: str, password_stdin: bool) -> None:
     forget_token(current_app._get_current_object())
     record(store, "command line", "admin.created", detail=name)
     click.echo(f"Created the admin '{name}'. Sign in at /admin/.")
+
+
+@click.command("remove-admin")
+@click.argument("username")
+@with_appcontext
+def remove_admin_command(username: str) -> None:
+    """Remove an admin; every browser they are signed in on is signed out at once."""
+    store = get_state().store
+    name = normalise_username(username)
+    try:
+        removed = remove_admin(store, name)
+    except LastAdminError:
+        click.echo(f"Error: '{name}' is the only admin; create another one first "
+                   "(flask rtr create-admin NAME), so someone can still sign in.", err=True)
+        sys.exit(2)
+    if not removed:
+        click.echo(f"Error: there is no admin called '{name}'.", err=True)
+        sys.exit(2)
+    record(store, "command line", "admin.removed", detail=name)
+    click.echo(f"Removed the admin '{name}' and signed them out everywhere.")

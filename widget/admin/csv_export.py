@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Response, request, stream_with_context
 
-from ..extension import get_state
-from ..lead_queries import iter_leads
-from . import blueprint
-from .audit import record
+from ..queries.audit import record
+from ..queries.inbox import iter_leads
+from ..state import get_state
 from .auth import actor, login_required
+from .blueprint import blueprint
 from .leads import filter_from_args
 
 #: Spreadsheets run a cell starting with one of these as a formula (OWASP "CSV injection").

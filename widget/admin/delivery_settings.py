@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
+from flask import current_app, redirect, render_template, url_for
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -18,18 +17,21 @@ from ..delivery import email as email_channel
 from ..delivery import webhook as webhook_channel
 from ..delivery.base import Outcome
 from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_overrides
-from ..extension import get_state
-from . import blueprint
-from .audit import record
+from ..queries.audit import record
+from ..queries.widgets import rotate_webhook_secret
+from ..state import get_state
 from .auth import actor, login_required
-from .forms import ActionForm
-from .widgets import expired_button, load_widget, render_edit, send_waiting_webhooks
+from .blueprint import blueprint
+from .forms import ActionForm, AdminForm
+from .session import flash
+from .widget_page import expired_button, load_widget
+from .widgets import render_edit, send_waiting_webhooks
 
 SECURITY_NAMES = {"": "Use the server's setting", "none": "None (port 25, local relays only)",
                   "starttls": "STARTTLS (usually port 587)", "ssl": "SSL/TLS (usually port 465)"}
 
 
-class SmtpForm(FlaskForm):
+class SmtpForm(AdminForm):
     host = StringField("SMTP server", description="For example smtp.example.com. Empty: use the server's setting.")
     port = StringField("Port", render_kw={"inputmode": "numeric"}, description="Empty or 0: the usual one.")
     security = SelectField("Encryption",
@@ -51,7 +53,7 @@ def rotate_secret(widget_id: str) -> Any:
     if not ActionForm().validate_on_submit():
         return expired_button(widget)
     store = get_state().store
-    secret = webhook_channel.rotate_secret(store, widget.id)
+    secret = rotate_webhook_secret(store, widget.id)
     record(store, actor(), "widget.secret_rotated", widget_id=widget.id)
     return render_edit(load_widget(widget.id), new_secret=secret)
 

@@ -1,4 +1,4 @@
-"""The account forms: first-run setup, login and change password (Flask-WTF, session CSRF)."""
+"""The admin's forms: first-run setup, login, change password, action buttons; CSRF from the admin cookie."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .session import AdminCSRF
+
+
+class AdminForm(FlaskForm):
+    """Every admin form: CSRF bound to the admin's own cookie, whatever the host's session is."""
+
+    class Meta:
+        csrf = True
+        csrf_class = AdminCSRF
+        csrf_field_name = "csrf_token"
 
 NEW_PASSWORD = [
     InputRequired("Choose a password."),
@@ -15,7 +25,7 @@ NEW_PASSWORD = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AdminForm):
     username = StringField("Username", [InputRequired("Enter your username.")],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
     password = PasswordField("Password", [InputRequired("Enter your password.")],
@@ -23,7 +33,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class SetupForm(FlaskForm):
+class SetupForm(AdminForm):
     token = HiddenField()
     username = StringField("Username", [InputRequired("Choose a username."), Length(1, 120)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
@@ -32,7 +42,7 @@ class SetupForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(AdminForm):
     current = PasswordField("Current password", [InputRequired("Enter your current password.")],
                             render_kw={"autocomplete": "current-password"})
     password = PasswordField("New password", NEW_PASSWORD, render_kw={"autocomplete": "new-password"})
@@ -40,15 +50,15 @@ class PasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(AdminForm):
     """No fields: only the CSRF token, so another site can't sign an admin out."""
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AdminForm):
     """A button that changes something (duplicate, delete, rotate, send a test): CSRF only."""
 
 
-class NewWidgetForm(FlaskForm):
+class NewWidgetForm(AdminForm):
     name = StringField("Practice name", [InputRequired("Enter the practice's name."), Length(1, 120)],
                        description="Shown at the top of the card. You can change everything later.")
 

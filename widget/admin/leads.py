@@ -5,21 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from flask import abort, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from ..delivery.queue import replay
 from ..delivery.worker import wake_worker
-from ..extension import get_state
-from ..lead_queries import STATUSES, LeadFilter, count_leads, delete_leads, get_lead, list_leads, set_contacted
+from ..queries.audit import record
+from ..queries.inbox import STATUSES, LeadFilter, count_leads, list_leads
+from ..queries.leads import delete_leads, get_lead, set_contacted
+from ..queries.widgets import get_widget, list_widgets
 from ..retention import retention_days
-from . import blueprint
-from .audit import record
+from ..state import get_state
 from .auth import actor, login_required
-from .forms import ActionForm
+from .blueprint import blueprint
+from .forms import ActionForm, AdminForm
+from .session import flash
 
 PAGE_SIZE = 25
 STATUS_LABELS = {
@@ -35,7 +37,7 @@ ATTEMPT_LABELS = {"delivered": "Delivered", "retry": "Failed; will try again", "
                   "disabled": "Webhook switched off"}
 
 
-class ContactedForm(FlaskForm):
+class ContactedForm(AdminForm):
     contacted = HiddenField()
 
 
@@ -77,7 +79,7 @@ def inbox() -> str:
         pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
         page = min(page, pages)
         rows = list_leads(conn, lead_filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    widgets = store.list_widgets()
+    widgets = list_widgets(store)
     return render_template(
         "rtr/admin/leads.html", leads=rows, total=total, page=page, pages=pages, errors=errors,
         lead_filter=lead_filter, filter_args=_filter_args(lead_filter), widgets=widgets,
@@ -87,20 +89,25 @@ def inbox() -> str:
     )
 
 
-def _load(lead_id: int) -> dict[str, Any]:
+def _load(lead_id: str) -> dict[str, Any]:
+    """Return the lead a link names by its public id, or answer a 404 that says where to look."""
     with get_state().store.reading() as conn:
         lead = get_lead(conn, lead_id)
+    if lead is None and lead_id.isdigit():
+        # A link from before requests had public ids: its number may belong to someone else now.
+        abort(404, description="This link is from an older version and no longer opens a request. "
+                               "Find the request in the inbox (filter by widget and date).")
     if lead is None:
         abort(404, description="This request no longer exists (it may have been deleted).")
     return lead
 
 
-@blueprint.get("/leads/<int:lead_id>")
+@blueprint.get("/leads/<lead_id>")
 @login_required
-def lead_detail(lead_id: int) -> str:
+def lead_detail(lead_id: str) -> str:
     """Show one lead, its deliveries and every attempt (time, channel, outcome, error)."""
     lead = _load(lead_id)
-    widget = get_state().store.get_widget(lead["widget_id"])
+    widget = get_widget(get_state().store, lead["widget_id"])
     contacted = ContactedForm(contacted="" if lead["status"] == "contacted" else "1")
     return render_template(
         "rtr/admin/lead_detail.html", lead=lead, widget=widget, action_form=ActionForm(),
@@ -110,9 +117,9 @@ def lead_detail(lead_id: int) -> str:
     )
 
 
-@blueprint.post("/leads/<int:lead_id>/deliveries/<int:delivery_id>/replay")
+@blueprint.post("/leads/<lead_id>/deliveries/<int:delivery_id>/replay")
 @login_required
-def replay_delivery(lead_id: int, delivery_id: int) -> Response:
+def replay_delivery(lead_id: str, delivery_id: int) -> Response:
     """Queue a dead or disabled delivery again from its first attempt."""
     lead = _load(lead_id)
     if not ActionForm().validate_on_submit():
@@ -127,33 +134,33 @@ def replay_delivery(lead_id: int, delivery_id: int) -> Response:
     return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id, _anchor="deliveries"))
 
 
-@blueprint.post("/leads/<int:lead_id>/contacted")
+@blueprint.post("/leads/<lead_id>/contacted")
 @login_required
-def mark_contacted(lead_id: int) -> Response:
+def mark_contacted(lead_id: str) -> Response:
     """Mark the lead as contacted, or back as new."""
-    _load(lead_id)
+    lead = _load(lead_id)
     form = ContactedForm()
     if not form.validate_on_submit():
         flash("That button had expired; press it again.", "error")
     else:
         contacted = form.contacted.data == "1"
-        set_contacted(get_state().store, lead_id, contacted)
+        set_contacted(get_state().store, lead["id"], contacted)
         flash("Marked as contacted." if contacted else "Marked as not contacted yet.", "success")
     return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id))
 
 
-@blueprint.route("/leads/<int:lead_id>/delete", methods=["GET", "POST"])
+@blueprint.route("/leads/<lead_id>/delete", methods=["GET", "POST"])
 @login_required
-def delete_lead(lead_id: int) -> Any:
+def delete_lead(lead_id: str) -> Any:
     """Ask for confirmation, then delete the lead with its deliveries and their attempts."""
     lead = _load(lead_id)
     form = ActionForm()
     if form.validate_on_submit():
         store = get_state().store
         with store.engine.begin() as conn:
-            delete_leads(conn, [lead_id])
-        record(store, actor(), "lead.deleted", f"request #{lead_id} with {len(lead['deliveries'])} deliveries",
-              lead["widget_id"])
+            delete_leads(conn, [lead["id"]])
+        record(store, actor(), "lead.deleted", f"request {lead_id} with {len(lead['deliveries'])} deliveries",
+               lead["widget_id"])
         flash("The request and its delivery records are deleted.", "success")
         return redirect(url_for("rtr_admin.inbox"))
     status = 400 if form.errors else 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..store import Store
+from ..db import Store
 from .hash_budget import HashingBusyError
 from .passwords import check_password, get_password_hash, normalise_username, upgrade_hash
 from .throttle import forget_failures, reserve_attempt

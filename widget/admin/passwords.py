@@ -1,17 +1,16 @@
-"""Admin accounts: argon2id password hashes within a memory budget, and the queries on the admins table."""
+"""Admin accounts: argon2id password hashes within a memory budget, and the rules for usernames and passwords."""
 
 from __future__ import annotations
 
 import re
 import threading
-import time
 
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, insert, select, update
 from werkzeug.security import check_password_hash
 
-from ..store import Store, admins
+from ..db import Store
+from ..queries import accounts
 from .hash_budget import BUDGET
 
 #: argon2id, 64 MiB, 2 passes, 1 lane: about 0.13 s here. Above glibc's 32 MiB mmap threshold, so the
@@ -102,15 +101,12 @@ def normalise_username(username: str) -> str:
 
 
 def has_admins(store: Store) -> bool:
-    with store.reading() as conn:
-        return bool(conn.execute(select(func.count()).select_from(admins)).scalar_one())
+    return accounts.has_admins(store)
 
 
 def get_password_hash(store: Store, username: str) -> str | None:
-    with store.reading() as conn:
-        return conn.execute(
-            select(admins.c.password_hash).where(admins.c.username == normalise_username(username))
-        ).scalar_one_or_none()
+    admin = accounts.get_admin(store, normalise_username(username))
+    return admin.password_hash if admin else None
 
 
 def create_admin(store: Store, username: str, password: str) -> str:
@@ -121,31 +117,24 @@ def create_admin(store: Store, username: str, password: str) -> str:
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    password_hash = hash_password(password)
-    with store.engine.begin() as conn:
-        taken = conn.execute(select(admins.c.id).where(admins.c.username == name)).first()
-        if taken:
-            raise AccountError(f"There is already an admin called {name}.")
-        conn.execute(insert(admins).values(username=name, password_hash=password_hash, created_at=time.time()))
+    if not accounts.add_admin(store, name, hash_password(password)):
+        raise AccountError(f"There is already an admin called {name}.")
     return name
 
 
 def set_password(store: Store, username: str, password: str) -> None:
-    """Replace an admin's password; raise AccountError when the new one is refused."""
+    """Replace an admin's password, signing out every session they have; raise AccountError when refused."""
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    with store.engine.begin() as conn:
-        conn.execute(update(admins).where(admins.c.username == normalise_username(username))
-                     .values(password_hash=hash_password(password)))
+    accounts.set_password_hash(store, normalise_username(username), hash_password(password))
 
 
 def upgrade_hash(store: Store, username: str, password: str, password_hash: str) -> bool:
-    """Replace a matching legacy or outdated hash with a current one; return whether it was replaced."""
+    """Replace a matching legacy or outdated hash with a current one; return whether it was replaced.
+
+    The same password under a stronger hash: the admin's sessions stay as they are.
+    """
     if not needs_rehash(password_hash):
         return False
-    fresh = hash_password(password)
-    with store.engine.begin() as conn:
-        conn.execute(update(admins).where(admins.c.username == normalise_username(username))
-                     .where(admins.c.password_hash == password_hash).values(password_hash=fresh))
-    return True
+    return accounts.rehash_password(store, normalise_username(username), password_hash, hash_password(password))

@@ -8,14 +8,14 @@ from typing import Any
 from flask import abort, request
 from werkzeug.wrappers import Response
 
-from ..public import render_frame_preview
+from ..frame import render_frame_preview
+from ..models import Widget
 from ..settings import HEX_COLOUR
-from ..store import Widget
-from . import blueprint
 from .auth import login_required
+from .blueprint import blueprint
 from .forms import csrf_failed
 from .settings_form import check, submitted_form
-from .widgets import load_widget
+from .widget_page import load_widget
 
 AA_NORMAL_TEXT = 4.5
 WHITE = "#ffffff"

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import Field
 
 from ..settings import DETAIL_LEVELS, LANGUAGES, OPTIONAL_FIELDS, WEBHOOK_FORMATS, validate_settings
+from .forms import AdminForm
 
 MAX_ITEMS = 20
 BLANK_ROWS = 2
@@ -70,7 +70,7 @@ class FieldsForm(Form):
     message = BooleanField(FIELD_NAMES["message"])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AdminForm):
     """Every widget setting, grouped the way the edit page shows them."""
 
     name = StringField("Widget name (only admins see it)")

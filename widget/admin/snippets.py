@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from flask import current_app, request, url_for
 from markupsafe import escape
 
-from ..extension import get_state
 from ..links import public_base_url
-from ..store import Widget
-from .card_height import reservation_css, stored  # also mounts the view that stores measurements
+from ..models import Widget
+from ..queries.card_heights import stored
+from ..state import get_state
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,25 @@ class Snippet:
 def public_base() -> str:
     """Return this server's base URL as visitors reach it (RTR_PUBLIC_URL when set)."""
     return public_base_url(current_app) or request.host_url.rstrip("/")
+
+
+def reservation_css(heights: dict[int, int]) -> str:
+    """Return ``padding-top`` that follows the measured heights, interpolated by the element's width.
+
+    Percentages in padding are of the containing block's width, so one ``calc()`` draws the
+    piecewise-linear curve through the measurements: the widest height, plus, per interval
+    between two widths, its slope times how far below the interval's top the width is (capped at
+    the interval, except below the narrowest width, where it keeps growing).
+    """
+    points = sorted(heights.items())
+    terms = [f"{points[-1][1]}px"]
+    for index, ((narrow, tall), (wide, short)) in enumerate(pairwise(points)):
+        slope = (tall - short) / (wide - narrow)
+        if round(slope, 2) == 0:
+            continue
+        below = f"max(0px,{wide}px - 100%)" if index == 0 else f"clamp(0px,{wide}px - 100%,{wide - narrow}px)"
+        terms.append(f"{slope:.2f}*{below}")
+    return "padding-top:" + (terms[0] if len(terms) == 1 else "calc(" + " + ".join(terms) + ")")
 
 
 def reserved_box(widget: Widget) -> str:

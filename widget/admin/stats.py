@@ -6,47 +6,19 @@ The chart is plain SVG markup built here, with a title, a description and a tabl
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 from flask import abort, render_template
 from markupsafe import Markup, escape
-from sqlalchemy import select
 
-from ..extension import get_state
-from ..store import Store, daily_stats
-from . import blueprint
+from ..queries.stats import DayCount, daily_series
+from ..queries.widgets import get_widget
+from ..state import get_state
 from .auth import login_required
+from .blueprint import blueprint
 
 DAYS = 30
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
 VIEWS_COLOUR, SUBMISSIONS_COLOUR, AXIS_COLOUR, GRID_COLOUR = "#1a5fb4", "#6b2d51", "#55515e", "#d9d4ce"
-
-
-@dataclass(frozen=True)
-class DayCount:
-    day: dt.date
-    views: int
-    submissions: int
-
-
-def daily_series(store: Store, widget_id: str, days: int = DAYS, today: dt.date | None = None) -> list[DayCount]:
-    """Return one entry per day, oldest first, ending today (UTC); days without counts are zero."""
-    today = today or dt.datetime.now(dt.UTC).date()
-    first = today - dt.timedelta(days=days - 1)
-    query = select(daily_stats.c.day, daily_stats.c.views, daily_stats.c.submissions).where(
-        daily_stats.c.widget_id == widget_id, daily_stats.c.day >= first.isoformat(),
-        daily_stats.c.day <= today.isoformat(),
-    )
-    with store.reading() as conn:
-        found = {row.day: (int(row.views), int(row.submissions)) for row in conn.execute(query)}
-    series = []
-    for offset in range(days):
-        day = first + dt.timedelta(days=offset)
-        views, submissions = found.get(day.isoformat(), (0, 0))
-        series.append(DayCount(day, views, submissions))
-    return series
 
 
 def conversion(views: int, submissions: int) -> str:
@@ -142,10 +114,10 @@ def describe(series: list[DayCount]) -> str:
 def stats(widget_id: str) -> str:
     """Show a widget's views and requests per day for the last 30 days."""
     store = get_state().store
-    widget = store.get_widget(widget_id)
+    widget = get_widget(store, widget_id)
     if widget is None:
         abort(404, description="There is no widget with this id.")
-    series = daily_series(store, widget.id)
+    series = daily_series(store, widget.id, DAYS)
     views = sum(d.views for d in series)
     submissions = sum(d.submissions for d in series)
     chart = svg_chart(series, f"Views and requests per day: {widget.name}", describe(series))

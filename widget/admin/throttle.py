@@ -24,7 +24,7 @@ from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from ..limits import get_limiter
+from ..ratelimit import get_limiter
 
 NAMESPACE = "rtr-admin-login"
 #: A run of failures is forgotten this long after it began, even without a correct password.

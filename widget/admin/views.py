@@ -5,21 +5,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, current_app, flash, redirect, render_template, request, url_for
-from flask.sessions import SecureCookieSessionInterface
-from flask_wtf.csrf import generate_csrf
+from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..extension import get_state
-from ..store import Store
-from . import blueprint, first_run
-from .audit import record
+from ..db import Store
+from ..queries.audit import record
+from ..state import get_state
+from . import first_run
 from .auth import actor, current_admin, log_in, log_out, login_required
+from .blueprint import blueprint
 from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm, csrf_failed
 from .hash_budget import HashingBusyError
 from .login_check import Verdict, attempt_login, wait_words
 from .next_url import safe_next
 from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
+from .session import flash, generate_csrf_token, save_cookie, take_flashes
 
 ADMIN_CSP = "; ".join([
     "default-src 'self'",
@@ -39,26 +39,6 @@ NAV = (
 )
 
 
-class AdminSessionInterface(SecureCookieSessionInterface):
-    """The default signed-cookie session, marked Secure whenever the request came over https."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        from flask import has_request_context
-
-        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
-
-
-def configure_session(app: Flask) -> None:
-    """Make the session cookie HttpOnly, SameSite=Lax, and Secure under https."""
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    if not app.config.get("SESSION_COOKIE_SAMESITE"):
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if str(app.config.get("RTR_PUBLIC_URL", "")).startswith("https://"):
-        app.config["SESSION_COOKIE_SECURE"] = True
-    if type(app.session_interface) is SecureCookieSessionInterface:
-        app.session_interface = AdminSessionInterface()
-
-
 @blueprint.after_request
 def secure_admin_response(response: Response) -> Response:
     """Forbid framing and inline scripts on every admin page (the preview sets its own policy)."""
@@ -72,6 +52,9 @@ def secure_admin_response(response: Response) -> Response:
     return response
 
 
+blueprint.after_request(save_cookie)  # the admin's own cookie, written back when a request changed it
+
+
 @blueprint.app_template_global("rtr_admin_nav")
 def admin_nav() -> list[tuple[str, str, bool]]:
     """Return (url, label, is_current) for each nav link."""
@@ -83,7 +66,7 @@ blueprint.add_app_template_global(csrf_failed, "rtr_csrf_failed")
 
 @blueprint.context_processor
 def admin_context() -> dict[str, Any]:
-    return {"admin_user": current_admin(), "csrf_token": generate_csrf}
+    return {"admin_user": current_admin(), "csrf_token": generate_csrf_token, "rtr_admin_flashes": take_flashes}
 
 
 def _safe_next(target: str | None) -> str:
@@ -177,8 +160,9 @@ def password() -> Any:
             except AccountError as error:
                 form.password.errors = [str(error)]
             else:
+                log_in(username)  # a fresh session here; every other one, copies of this cookie included, ended
                 record(store, username, "admin.password")
-                flash("Your password is changed.", "success")
+                flash("Your password is changed. Every other browser signed in as you is signed out.", "success")
                 return redirect(url_for("rtr_admin.widgets"))
     return render_template("rtr/admin/password.html", form=form), 400 if form.errors else 200
 

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import delete, func, select
-from werkzeug.wrappers import Response
+from flask import current_app, redirect, render_template, request, url_for
 
+from ..db import Store
 from ..delivery.queue import resume_webhook
 from ..delivery.worker import wake_worker
-from ..extension import get_state
-from ..lead_queries import delete_leads
+from ..models import Widget
+from ..queries.audit import record
+from ..queries.card_heights import stored
+from ..queries.leads import count_for_widget
+from ..queries.widgets import create_widget, delete_widget, list_widgets, save_settings
 from ..settings import default_settings, validate_settings
-from ..store import Store, Widget, daily_stats, leads, widgets
-from . import blueprint
-from .audit import changed_paths, record
+from ..state import get_state
+from .audit import changed_paths
 from .auth import actor, login_required
+from .blueprint import blueprint
+from .card_height import WIDTHS
 from .forms import ActionForm, NewWidgetForm, csrf_failed
+from .preview import contrast_warnings
+from .session import flash
 from .settings_form import SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
-
-
-def load_widget(widget_id: str) -> Widget:
-    """Return the widget or answer 404."""
-    widget = get_state().store.get_widget(widget_id)
-    if widget is None:
-        abort(404, description="There is no widget with this id.")
-    return widget
+from .widget_page import expired_button, load_widget
 
 
 def send_waiting_webhooks(store: Store, widget_id: str) -> str:
@@ -42,9 +40,6 @@ def send_waiting_webhooks(store: Store, widget_id: str) -> str:
 
 def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200, **extra: Any) -> Any:
     """Render the edit page: settings form, preview, snippets and delivery tools."""
-    from .card_height import WIDTHS, stored
-    from .preview import contrast_warnings
-
     form = form or build_form(widget.name, widget.settings)
     theme = {key: form.theme.form[key].data for key in ("accent_color", "background_color", "text_color")}
     return render_template(
@@ -58,7 +53,7 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
 @login_required
 def widget_list() -> str:
     """List every widget with its links."""
-    return render_template("rtr/admin/widgets.html", widgets=get_state().store.list_widgets(),
+    return render_template("rtr/admin/widgets.html", widgets=list_widgets(get_state().store),
                            action_form=ActionForm())
 
 
@@ -73,7 +68,7 @@ def new_widget() -> Any:
         if errors:
             form.name.errors = [*form.name.errors, *errors.values()]
         else:
-            widget = get_state().store.create_widget(name, settings)
+            widget = create_widget(get_state().store, name, settings)
             record(get_state().store, actor(), "widget.created", widget_id=widget.id)
             return render_template("rtr/admin/widget_created.html", widget=widget, copied_from=None)
     return render_template("rtr/admin/widget_new.html", form=form), 400 if form.errors else 200
@@ -95,7 +90,7 @@ def edit_widget(widget_id: str) -> Any:
     name = (form.name.data or "").strip()
     changed = changed_paths(widget.settings, clean) + (["name"] if name != widget.name else [])
     if changed:
-        store.save_settings(widget.id, clean, name=name)
+        save_settings(store, widget.id, clean, name=name)
         record(store, actor(), "widget.settings", ", ".join(changed), widget_id=widget.id)
         message = "Saved. Every page with the widget shows the new settings now."
         if widget.webhook_disabled_at and clean.get("webhook_url") and "webhook_url" in changed:
@@ -114,35 +109,23 @@ def duplicate_widget(widget_id: str) -> Any:
     if not ActionForm().validate_on_submit():
         return expired_button(widget)
     store = get_state().store
-    copy = store.create_widget(f"{widget.name} (copy)"[:200], widget.settings)
+    copy = create_widget(store, f"{widget.name} (copy)"[:200], widget.settings)
     record(store, actor(), "widget.duplicated", f"copied from {widget.id}", widget_id=copy.id)
     return render_template("rtr/admin/widget_created.html", widget=copy, copied_from=widget)
 
 
-@blueprint.route("/widgets/<widget_id>/delete", methods=["GET", "POST"])
+@blueprint.route("/widgets/<widget_id>/delete", methods=["GET", "POST"], endpoint="delete_widget")
 @login_required
-def delete_widget(widget_id: str) -> Any:
+def delete_widget_page(widget_id: str) -> Any:
     """Ask first; then delete the widget with its requests and their deliveries."""
     widget = load_widget(widget_id)
     form = ActionForm()
     store = get_state().store
     if form.validate_on_submit():
-        with store.engine.begin() as conn:
-            ids = conn.execute(select(leads.c.id).where(leads.c.widget_id == widget.id)).scalars().all()
-            delete_leads(conn, ids)
-            conn.execute(delete(daily_stats).where(daily_stats.c.widget_id == widget.id))
-            conn.execute(delete(widgets).where(widgets.c.id == widget.id))
+        delete_widget(store, widget.id)
         record(store, actor(), "widget.deleted", widget.name, widget_id=widget.id)
         flash(f"Deleted {widget.name} and its requests.", "success")
         return redirect(url_for("rtr_admin.widgets"))
-    with store.reading() as conn:
-        lead_count = conn.execute(select(func.count()).select_from(leads)
-                                  .where(leads.c.widget_id == widget.id)).scalar_one()
+    lead_count = count_for_widget(store, widget.id)
     status = 400 if form.errors else 200
     return render_template("rtr/admin/widget_delete.html", widget=widget, form=form, lead_count=lead_count), status
-
-
-def expired_button(widget: Widget, anchor: str = "") -> Response:
-    """Send the admin back to the widget with a note that the button's form expired."""
-    flash("That button's form expired; please press it again.", "error")
-    return redirect(url_for("rtr_admin.edit_widget", widget_id=widget.id) + anchor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..store import Widget
+from ..models import Widget
 
 Status = Literal["delivered", "retry", "dead", "disabled"]
 

@@ -8,19 +8,20 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
-from ..cli import rtr
-from ..extension import get_state
+from ..queries.widgets import get_widget
+from ..state import get_state
 from . import queue
+from .worker import Worker
 
 
-@rtr.command("worker")
+@click.command("worker")
 @click.option("--threads", type=click.IntRange(1, 64), default=None,
               help="Deliveries sent at the same time (default: RTR_WORKER_THREADS).")
+@with_appcontext
 def worker_command(threads: int | None) -> None:
     """Deliver stored leads until stopped (SIGTERM or Ctrl-C finish the sends in hand first)."""
-    from .worker import Worker
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     worker = Worker(app, threads=threads)
 
@@ -40,13 +41,14 @@ def worker_command(threads: int | None) -> None:
     click.echo("Delivery worker stopped.", err=True)
 
 
-@rtr.command("retry")
+@click.command("retry")
 @click.option("--widget", "widget_id", default=None, help="Only this widget's failed deliveries.")
 @click.option("--id", "delivery_ids", type=int, multiple=True, help="Only this delivery (repeatable).")
+@with_appcontext
 def retry_command(widget_id: str | None, delivery_ids: tuple[int, ...]) -> None:
     """Queue dead and disabled deliveries again, from their first attempt."""
     store = get_state().store
-    if widget_id and store.get_widget(widget_id) is None:
+    if widget_id and get_widget(store, widget_id) is None:
         click.echo(f"Error: there is no widget with the id {widget_id!r}.", err=True)
         sys.exit(2)
     chosen = list(delivery_ids) or queue.failed_ids(store, widget_id)

@@ -13,8 +13,8 @@ from typing import Any
 from flask import Flask, current_app, render_template
 
 from ..links import admin_lead_url
+from ..models import Widget
 from ..settings import check_email
-from ..store import Widget
 from . import mailer
 from .base import Job, Outcome
 from .headers import header_text, is_header_safe, new_message
@@ -119,7 +119,7 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
         "has_message": bool(job.lead.get("message")),
         "practice_name": _practice(job.widget.settings),
         "received_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.lead["created_at"])),
-        "admin_url": admin_lead_url(app, job.lead["id"]),
+        "admin_url": admin_lead_url(app, job.lead["public_id"]),
         "widget_name": job.widget.name,
     }
 

@@ -13,12 +13,11 @@ from email.message import EmailMessage
 
 from flask import Flask
 
-from ..extension import RTRState
 from ..links import public_base_url
 from ..ssrf import UnsafeURLError
 from .base import Outcome
 from .headers import is_header_safe, wire_policy
-from .smtp_config import PRIVATE_HOST, SmtpSettings, effective_smtp, ensure_table
+from .smtp_config import PRIVATE_HOST, SmtpSettings, effective_smtp
 from .smtp_connect import CaUnusableError, connect, tls_context
 
 log = logging.getLogger("widget.delivery.mailer")
@@ -53,9 +52,8 @@ def ascii_domain(address: str) -> str:
         return address
 
 
-def register(app: Flask, state: RTRState) -> None:
-    """Create the settings table and say at start-up where emails go when no SMTP server is set."""
-    ensure_table(state.store)
+def announce_outbox(app: Flask) -> None:
+    """Say at start-up where emails go when no SMTP server is set (or links in them can't be opened)."""
     if not effective_smtp(app).configured:
         app.logger.warning(
             "No SMTP server configured (RTR_SMTP_HOST): emails are written as .eml files to %s",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..store import Widget
+from ..models import Widget
 
 HUBSPOT_PATH = "/submissions/v3/integration/submit/{portal}/{guid}"
 

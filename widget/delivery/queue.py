@@ -14,7 +14,10 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
-from ..store import Store, Widget, attempts, current_target, deliveries, leads, widgets
+from ..db import Store
+from ..models import Widget
+from ..routing import current_target
+from ..schema import attempts, deliveries, leads, widgets
 from .base import Job, Outcome
 
 #: Jitter spreads retries by up to this fraction of the delay either way.

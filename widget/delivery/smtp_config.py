@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import ssl
-import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from email.headerregistry import Address
@@ -12,20 +10,12 @@ from email.utils import parseaddr
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Column, Float, String, Table, Text, delete, insert, select, update
 
 from ..config import SMTP_SECURITY_CHOICES
-from ..extension import get_state
+from ..db import Store
+from ..queries.installation import delete_document, read_document, write_document
 from ..ssrf import ResolveError, UnsafeURLError, checked_address
-from ..store import Store, metadata
-
-#: Installation-wide values saved from the admin pages, one JSON document per key.
-installation_settings = Table(
-    "rtr_installation_settings", metadata,
-    Column("key", String(60), primary_key=True),
-    Column("value", Text, nullable=False),
-    Column("updated_at", Float, nullable=False),
-)
+from ..state import get_state
 
 SMTP_KEY = "smtp"
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -83,11 +73,6 @@ class SmtpSettings:
         return data
 
 
-def ensure_table(store: Store) -> None:
-    """Create the installation settings table if this database predates it."""
-    installation_settings.create(store.engine, checkfirst=True)
-
-
 def effective_smtp(app: Flask) -> SmtpSettings:
     """Return the deployment's RTR_SMTP_* values with the admin page's overrides on top."""
     return resolve_smtp(app.config, smtp_overrides(get_state(app).store))
@@ -134,11 +119,7 @@ def _port(values: Mapping[str, Any]) -> int:
 
 def smtp_overrides(store: Store) -> dict[str, Any]:
     """Return the values saved from the admin page (only the fields that were set)."""
-    with store.reading() as conn:
-        raw = conn.execute(
-            select(installation_settings.c.value).where(installation_settings.c.key == SMTP_KEY)
-        ).scalar_one_or_none()
-    return json.loads(raw) if raw else {}
+    return read_document(store, SMTP_KEY)
 
 
 def validate_smtp_overrides(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -190,14 +171,13 @@ def save_smtp_overrides(app: Flask, values: dict[str, Any]) -> dict[str, str]:
         errors["host" if clean["host"] or not clean["port"] else "port"] = problem
     if errors:
         return errors
-    _put(store, SMTP_KEY, {key: clean[key] for key in FIELDS if clean.get(key)})
+    write_document(store, SMTP_KEY, {key: clean[key] for key in FIELDS if clean.get(key)})
     return {}
 
 
 def clear_smtp_overrides(store: Store) -> None:
     """Forget the admin page's values: the deployment's RTR_SMTP_* apply again."""
-    with store.engine.begin() as conn:
-        conn.execute(delete(installation_settings).where(installation_settings.c.key == SMTP_KEY))
+    delete_document(store, SMTP_KEY)
 
 
 def _address_problem(settings: SmtpSettings) -> str | None:
@@ -210,16 +190,6 @@ def _address_problem(settings: SmtpSettings) -> str | None:
     except ResolveError:  # DNS may be down for a moment; every send checks again
         return None
     return None
-
-
-def _put(store: Store, key: str, value: dict[str, Any]) -> None:
-    row = {"value": json.dumps(value), "updated_at": time.time()}
-    with store.engine.begin() as conn:
-        done = conn.execute(
-            update(installation_settings).where(installation_settings.c.key == key).values(**row)
-        ).rowcount
-        if not done:
-            conn.execute(insert(installation_settings).values(key=key, **row))
 
 
 def _valid_sender(value: str) -> bool:

@@ -18,11 +18,10 @@ from typing import Any
 
 import requests
 from flask import current_app
-from sqlalchemy import update
 
 from .. import ssrf
 from ..links import admin_lead_url
-from ..store import Store, Widget, new_webhook_secret, widgets
+from ..models import Widget
 from .base import Job, Outcome
 from .payloads import event, hubspot_submission, hubspot_url, lead_data
 
@@ -60,19 +59,6 @@ def signed_headers(widget: Widget, message_id: str, body: bytes, now: float) -> 
     }
 
 
-def rotate_secret(store: Store, widget_id: str) -> str:
-    """Give the widget a new secret and return it; the old one keeps signing for 24 h."""
-    secret = new_webhook_secret()
-    with store.engine.begin() as conn:
-        current = conn.execute(
-            widgets.select().with_only_columns(widgets.c.webhook_secret).where(widgets.c.id == widget_id)
-        ).scalar_one()
-        conn.execute(update(widgets).where(widgets.c.id == widget_id).values(
-            webhook_secret=secret, previous_webhook_secret=current, secret_rotated_at=time.time(),
-        ))
-    return secret
-
-
 def send(job: Job) -> Outcome:
     """Deliver one lead to the widget's webhook; never raises for delivery failures."""
     now = time.time()
@@ -85,7 +71,7 @@ def send(job: Job) -> Outcome:
         payload: dict[str, Any] = hubspot_submission(job.lead, widget)
     else:
         # The event time is when the lead arrived, so every retry carries the very same body.
-        data = lead_data(job.lead, widget, admin_lead_url(current_app, job.lead["id"]))
+        data = lead_data(job.lead, widget, admin_lead_url(current_app, job.lead["public_id"]))
         payload = event("lead.created", data, job.lead["created_at"])
     return post(url, widget, job.delivery["message_id"], payload, now)
 

@@ -14,30 +14,19 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
 from .. import signals
-from ..extension import RTRState, get_state
+from ..db import Store
+from ..housekeeping import TASKS
 from ..links import admin_lead_url
-from ..store import Store
+from ..state import DeliveryThreads, get_state
 from . import queue
 from .base import Job, Outcome
 
 log = logging.getLogger("widget.delivery.worker")
-
-EXTRAS_KEY = "delivery_worker"
-
-
-def purge_used_tokens(app: Flask) -> None:
-    """Forget used form tokens once they are too old to be submitted again."""
-    get_state(app).store.purge_used_tokens(time.time() - float(app.config["RTR_FORM_MAX_AGE"]))
-
-
-#: Housekeeping run by the worker at most every RTR_MAINTENANCE_SECONDS; append ``(app) -> None``.
-PERIODIC_TASKS: list[Callable[[Flask], None]] = [purge_used_tokens]
 
 
 def dispatch(job: Job) -> Outcome:
@@ -131,7 +120,7 @@ class Worker:
         if not force and self._last_maintenance is not None and now - self._last_maintenance < every:
             return
         self._last_maintenance = now
-        for task in list(PERIODIC_TASKS):
+        for task in TASKS:
             try:
                 task(self.app)
             except Exception:  # one failing task must not stop the others or the deliveries
@@ -173,11 +162,11 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
     """Send the blinker signals, and one alert when the delivery is dead or the webhook disabled."""
     lead_id, widget_id, channel = job.lead["public_id"], job.widget.id, job.delivery["channel"]
     if status == "delivered":
-        signals.lead_delivered.send(app, lead_id=lead_id, widget_id=widget_id, channel=channel)
+        signals.send_safely(signals.lead_delivered, app, lead_id=lead_id, widget_id=widget_id, channel=channel)
         return
     final = status in ("dead", "disabled", "parked")
-    signals.delivery_failed.send(app, lead_id=lead_id, widget_id=widget_id, channel=channel,
-                                 error=outcome.detail, dead=final)
+    signals.send_safely(signals.delivery_failed, app, lead_id=lead_id, widget_id=widget_id, channel=channel,
+                        error=outcome.detail, dead=final)
     if status in ("dead", "disabled"):
         from .alerts import send_alert
 
@@ -190,7 +179,7 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
 def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str, str]:
     """Return the alert's subject and body: widget, channel, error and a link; no lead contents."""
     channel, widget = job.delivery["channel"], job.widget
-    link = admin_lead_url(app, job.lead["id"])
+    link = admin_lead_url(app, job.lead["public_id"])
     if status == "disabled":
         subject = f"Webhook disabled for {widget.name}"
         what = ("The webhook endpoint answered 410 Gone, so it is switched off. New requests wait; press "
@@ -214,30 +203,29 @@ def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str
 
 # Thread mode -------------------------------------------------------------------------------------
 
-def register(app: Flask, state: RTRState) -> None:
-    """Wake (and in thread mode, lazily start) the worker after each lead; add the CLI commands."""
-    from . import commands  # noqa: F401  (worker and retry join the ``rtr`` group on import)
-
-    state.extras.setdefault("lead_listeners", []).append(_on_lead_committed)
+def register(app: Flask) -> None:
+    """Wake (and in thread mode, lazily start) the worker whenever a lead is stored."""
+    signals.lead_received.connect(_wake_on_lead, sender=app)
     if app.config["RTR_WORKER"] == "thread":
         # Started on the first request, not here: `flask run`'s reloader parent and one-off CLI
         # commands build the app too, and a fork after start-up (gunicorn --preload) loses threads.
         app.before_request(lambda: ensure_thread(app) and None)
 
 
-def ensure_thread(app: Flask) -> Worker:
+def ensure_thread(app: Flask) -> DeliveryThreads:
     """Return this process's worker threads for app, starting them the first time."""
     state = get_state(app)
     with _START_LOCK:
-        worker = state.extras.get(EXTRAS_KEY)
+        worker = state.worker
         if worker is None or worker.pid != os.getpid() or worker.stopping.is_set():
-            worker = state.extras[EXTRAS_KEY] = Worker(app).start()
+            worker = state.worker = Worker(app).start()
     return worker
 
 
 def stop_thread(app: Flask, timeout: float | None = 10) -> None:
     """Stop the app's worker threads, if running (tests and shutdown hooks)."""
-    worker = get_state(app).extras.pop(EXTRAS_KEY, None)
+    state = get_state(app)
+    worker, state.worker = state.worker, None
     if worker is not None:
         worker.stop(timeout)
 
@@ -248,11 +236,7 @@ def wake_worker(app: Flask) -> None:
         ensure_thread(app).wake()
 
 
-def _on_lead_committed(app: Flask, lead_public_id: str) -> None:
-    from flask import has_request_context, request
-
-    widget_id = (request.view_args or {}).get("widget_id", "") if has_request_context() else ""
-    signals.lead_received.send(app, lead_id=lead_public_id, widget_id=widget_id)
+def _wake_on_lead(app: Flask, **_event: Any) -> None:
     wake_worker(app)
 
 

@@ -1,25 +1,22 @@
-"""Queries over stored leads for the admin inbox, the CSV export and retention."""
+"""The admin inbox and the CSV export: leads filtered by widget, status and date, page by page."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from .store import Store, attempts, deliveries, leads
+from ..schema import deliveries, leads
 
 #: Inbox status filters: the lead's own state, or the state of its deliveries.
 STATUSES = ("new", "contacted", "pending", "failed", "delivered")
 DAY = 86400.0
 CHUNK = 500
-#: The largest row id a database stores (SQL BIGINT).
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,8 @@ def _epoch(day: dt.date) -> float:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
 
 
-def _has_delivery(status: str) -> ColumnElement[bool]:
+def has_delivery(status: str) -> ColumnElement[bool]:
+    """Return a condition: the lead has a delivery in this status."""
     return exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status == status)
 
 
@@ -57,12 +55,12 @@ def _status_condition(status: str) -> ColumnElement[bool]:
     if status in ("new", "contacted"):
         return leads.c.status == status
     if status == "pending":
-        return _has_delivery("pending")
+        return has_delivery("pending")
     if status == "failed":
-        return _has_delivery("dead") | _has_delivery("disabled")
+        return has_delivery("dead") | has_delivery("disabled")
     # Delivered: every channel arrived (a lead whose CRM copy failed is not "delivered" here).
     undelivered = exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status != "delivered")
-    return _has_delivery("delivered") & ~undelivered
+    return has_delivery("delivered") & ~undelivered
 
 
 def delivered_at_expression() -> ColumnElement[Any]:
@@ -116,57 +114,3 @@ def delivery_states(conn: Connection, lead_ids: list[int]) -> dict[int, list[dic
     for row in conn.execute(query):
         found.setdefault(row.lead_id, []).append({"channel": row.channel, "status": row.status})
     return found
-
-
-def get_lead(conn: Connection, lead_id: int) -> dict[str, Any] | None:
-    """Return a lead with its deliveries, each with its attempts (oldest first), or None."""
-    if not 0 < lead_id <= MAX_ID:  # a URL may carry any number; SQLite can't even compare past 64 bits
-        return None
-    row = conn.execute(select(leads).where(leads.c.id == lead_id)).first()
-    if row is None:
-        return None
-    lead = dict(row._mapping)
-    found = conn.execute(select(deliveries).where(deliveries.c.lead_id == lead_id).order_by(deliveries.c.id))
-    lead["deliveries"] = [dict(d._mapping) for d in found]
-    by_delivery = {d["id"]: d for d in lead["deliveries"]}
-    for delivery in lead["deliveries"]:
-        delivery["attempt_log"] = []
-    if by_delivery:
-        query = (
-            select(attempts).where(attempts.c.delivery_id.in_(list(by_delivery)))
-            .order_by(attempts.c.at, attempts.c.id)
-        )
-        for attempt in conn.execute(query):
-            by_delivery[attempt.delivery_id]["attempt_log"].append(dict(attempt._mapping))
-    return lead
-
-
-def set_contacted(store: Store, lead_id: int, contacted: bool) -> bool:
-    """Mark a lead as contacted (or back to new); return False when there is no such lead."""
-    values = {"status": "contacted", "contacted_at": time.time()} if contacted else {
-        "status": "new", "contacted_at": None}
-    with store.engine.begin() as conn:
-        return bool(conn.execute(update(leads).where(leads.c.id == lead_id).values(**values)).rowcount)
-
-
-def delete_leads(conn: Connection, lead_ids: Iterable[int]) -> int:
-    """Delete leads with their deliveries and attempts; return how many leads went."""
-    ids = list(lead_ids)
-    removed = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        delivery_ids = select(deliveries.c.id).where(deliveries.c.lead_id.in_(chunk))
-        conn.execute(delete(attempts).where(attempts.c.delivery_id.in_(delivery_ids)))
-        conn.execute(delete(deliveries).where(deliveries.c.lead_id.in_(chunk)))
-        removed += conn.execute(delete(leads).where(leads.c.id.in_(chunk))).rowcount
-    return removed
-
-
-def expired_lead_ids(conn: Connection, widget_id: str, cutoff: float) -> list[int]:
-    """Return the widget's leads delivered before cutoff with nothing still waiting to go out."""
-    delivered = delivered_at_expression()
-    query = select(leads.c.id).where(
-        and_(leads.c.widget_id == widget_id, delivered.is_not(None), delivered < cutoff),
-        ~_has_delivery("pending"),
-    )
-    return [row.id for row in conn.execute(query)]

@@ -1,0 +1,119 @@
+"""Render the card: the frame and the hosted page, in the widget's theme, with their security headers.
+
+Both the public routes and the admin's live preview draw the card through here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
+from jinja2 import Undefined
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
+
+from .assets import asset_version
+from .forms import LeadForm
+from .i18n import strings_for
+from .models import Widget
+from .security import secure_public_response
+from .settings import normalise_origin
+
+DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
+CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
+# 988 and 911 standing alone (not inside a longer number), and the Lifeline's chat address.
+CRISIS_NUMBER = re.compile(r"(?<![\w-])(988|911)(?![\w-])|(?<![\w.-])(988lifeline\.org)(?![\w-])")
+
+
+def register(app: Flask) -> None:
+    """Give the templates the card's helpers (namespaced, so a host's own names are left alone)."""
+    app.jinja_env.globals.setdefault("rtr_attrs", html_attributes)
+    app.jinja_env.filters.setdefault("rtr_crisis_links", crisis_links)
+
+
+def crisis_links(text: str) -> Markup:
+    """Escape the crisis notice, then make 988 and 911 tappable (tel:) and 988lifeline.org a link.
+
+    The person reading it may be on a phone and in crisis: one tap should start the call.
+    """
+    def link(match: re.Match[str]) -> str:
+        if match.group(1):
+            return f'<a href="tel:{match.group(1)}">{match.group(1)}</a>'
+        return '<a href="https://988lifeline.org" target="_blank" rel="noopener">988lifeline.org</a>'
+
+    return Markup(CRISIS_NUMBER.sub(link, str(escape(text))))
+
+
+def html_attributes(**attributes: Any) -> dict[str, Any]:
+    """Return the attributes worth rendering: drop None, False, empty strings and undefined names."""
+    return {
+        name: value for name, value in attributes.items()
+        if not isinstance(value, Undefined) and value not in (None, False, "")
+    }
+
+
+def thank_you_text(settings: dict[str, Any]) -> str:
+    """Return the thank-you text with {response_time} filled in, in the practice's language."""
+    when = settings.get("response_time") or strings_for(settings.get("language"))["soon"]
+    return settings["thank_you_text"].replace("{response_time}", when)
+
+
+def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
+    """Return the CSS custom properties for a widget's theme (validated values, sanitised again).
+
+    ``--rtr-link`` colours links and focus rings: the accent, or on the dark card a light tint of
+    it, since a practice's accent is chosen to stand out on a light background.
+    """
+    theme = dict(settings["theme"])
+    if dark:
+        theme.update(DARK)
+    clean = {key: CSS_VALUE.sub("", str(value)) for key, value in theme.items()}
+    link = _tint(clean["accent_color"], 0.65) if dark else clean["accent_color"]
+    return Markup(
+        ":root{"
+        f"--rtr-accent:{clean['accent_color']};--rtr-link:{link};--rtr-bg:{clean['background_color']};"
+        f"--rtr-text:{clean['text_color']};--rtr-radius:{clean['radius']}px;--rtr-font:{clean['font_stack']}"
+        "}"
+    )
+
+
+def _tint(colour: str, white: float) -> str:
+    """Return a #rgb or #rrggbb colour mixed with that share of white."""
+    digits = colour.lstrip("#")
+    digits = "".join(c * 2 for c in digits) if len(digits) == 3 else digits
+    channels = [int(digits[i:i + 2], 16) for i in (0, 2, 4)]
+    return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in channels)
+
+
+def render_card(widget: Widget, form: LeadForm, *, mode: str, status: int, submitted: bool = False,
+                notice: str = "") -> Response:
+    """Render the card (``page`` mode: the hosted page, else the frame) with the public headers."""
+    nonce = secrets.token_urlsafe(12)
+    settings = widget.settings
+    parent_origin = normalise_origin(request.values.get("origin", "")) or ""
+    html = render_template(
+        "rtr/page.html" if mode == "page" else "rtr/frame.html",
+        widget=widget, settings=settings, form=form, words=form.words, mode=mode, nonce=nonce,
+        theme_css=theme_css(settings, request.values.get("theme") == "dark"),
+        submitted=submitted, notice=notice, parent_origin=parent_origin,
+        # Echoed exactly (escaped by Jinja): the loader matches its messages on this id.
+        instance=request.values.get("instance", "")[:200],
+        thank_you_text=thank_you_text(settings),
+        language=form.language,
+        asset_version=asset_version(),
+    )
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    return secure(response, widget, nonce)
+
+
+def secure(response: Response, widget: Widget | None, nonce: str | None = None) -> Response:
+    """Add the public headers to a response about widget."""
+    return secure_public_response(response, widget, nonce or secrets.token_urlsafe(12))
+
+
+def render_frame_preview(widget: Widget) -> Response:
+    """Render the frame for an admin preview of (unsaved) settings; not counted as a view."""
+    form = LeadForm(widget, language=widget.settings.get("language", "en"), formdata=None, data={})
+    return render_card(widget, form, mode="inline", status=200)

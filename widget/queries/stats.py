@@ -1,0 +1,59 @@
+"""Daily counts per widget: frame views, stored requests and caught bots (whole days, no visitors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..db import Store
+from ..schema import daily_stats
+
+COUNTED = ("views", "submissions", "blocked")
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: dt.date
+    views: int
+    submissions: int
+
+
+def count(store: Store, widget_id: str, what: str) -> None:
+    """Add one to today's ``views``, ``submissions`` or ``blocked`` for the widget."""
+    with store.engine.begin() as conn:
+        bump(conn, widget_id, what, time.time())
+
+
+def bump(conn: Any, widget_id: str, what: str, now: float) -> None:
+    """Add one to the day's count inside the caller's transaction."""
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    counts = {name: 0 for name in COUNTED} | {what: 1}
+    conn.execute(
+        upsert(daily_stats)
+        .values(widget_id=widget_id, day=day, **counts)
+        .on_conflict_do_update(index_elements=["widget_id", "day"], set_={what: daily_stats.c[what] + 1})
+    )
+
+
+def daily_series(store: Store, widget_id: str, days: int = 30, today: dt.date | None = None) -> list[DayCount]:
+    """Return one entry per day, oldest first, ending today (UTC); days without counts are zero."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=days - 1)
+    query = select(daily_stats.c.day, daily_stats.c.views, daily_stats.c.submissions).where(
+        daily_stats.c.widget_id == widget_id, daily_stats.c.day >= first.isoformat(),
+        daily_stats.c.day <= today.isoformat(),
+    )
+    with store.reading() as conn:
+        found = {row.day: (int(row.views), int(row.submissions)) for row in conn.execute(query)}
+    series = []
+    for offset in range(days):
+        day = first + dt.timedelta(days=offset)
+        views, submissions = found.get(day.isoformat(), (0, 0))
+        series.append(DayCount(day, views, submissions))
+    return series

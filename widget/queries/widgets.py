@@ -1,0 +1,130 @@
+"""Widgets: create, read, save settings, rotate the webhook secret, import, delete."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ..db import Store
+from ..models import Widget, new_webhook_secret, new_widget_id
+from ..routing import current_target
+from ..schema import deliveries, widgets
+
+
+@dataclass(frozen=True)
+class WidgetImport:
+    """One widget from a configuration file: created when its id is new, else updated."""
+
+    id: str
+    name: str
+    settings: dict[str, Any]
+    webhook_secret: str | None = None
+
+
+def create_widget(store: Store, name: str, settings: dict[str, Any], widget_id: str | None = None,
+                  webhook_secret: str | None = None) -> Widget:
+    """Store a new widget (a fresh id and webhook secret unless given) and return it."""
+    now = time.time()
+    row = {
+        "id": widget_id or new_widget_id(), "name": name, "settings": settings, "version": 1,
+        "webhook_secret": webhook_secret or new_webhook_secret(), "created_at": now, "updated_at": now,
+    }
+    with store.engine.begin() as conn:
+        conn.execute(insert(widgets).values(**row))
+    return Widget(**row)
+
+
+def get_widget(store: Store, widget_id: str) -> Widget | None:
+    with store.reading() as conn:
+        row = conn.execute(select(widgets).where(widgets.c.id == widget_id)).first()
+    return Widget.from_row(row) if row else None
+
+
+def list_widgets(store: Store) -> list[Widget]:
+    with store.reading() as conn:
+        rows = conn.execute(select(widgets).order_by(widgets.c.created_at, widgets.c.id)).all()
+    return [Widget.from_row(row) for row in rows]
+
+
+def save_settings(store: Store, widget_id: str, settings: dict[str, Any], name: str | None = None) -> int:
+    """Store new settings and return the new version number.
+
+    A different webhook URL is a different endpoint: one switched off by a 410 comes back on.
+    """
+    with store.engine.begin() as conn:
+        row = conn.execute(select(widgets.c.version, widgets.c.settings).where(widgets.c.id == widget_id)).one()
+        current, old = row.version, row.settings
+        values: dict[str, Any] = {"settings": settings, "version": current + 1, "updated_at": time.time()}
+        if name is not None:
+            values["name"] = name
+        if (old or {}).get("webhook_url") != settings.get("webhook_url"):
+            values["webhook_disabled_at"] = None
+        _retarget_pending(conn, widget_id, settings)
+        conn.execute(update(widgets).where(widgets.c.id == widget_id).values(**values))
+    return current + 1
+
+
+def _retarget_pending(conn: Connection, widget_id: str, settings: dict[str, Any]) -> None:
+    """Point deliveries still waiting to be sent at the addresses just saved (a fixed typo counts)."""
+    for channel in ("email", "webhook"):
+        target = current_target(channel, settings)
+        if target:
+            conn.execute(update(deliveries).where(
+                deliveries.c.widget_id == widget_id, deliveries.c.channel == channel,
+                deliveries.c.status == "pending",
+            ).values(target=target))
+
+
+def rotate_webhook_secret(store: Store, widget_id: str, now: float | None = None) -> str:
+    """Give the widget a new webhook secret and return it; the old one is kept to sign for a while."""
+    secret = new_webhook_secret()
+    with store.engine.begin() as conn:
+        current = conn.execute(select(widgets.c.webhook_secret).where(widgets.c.id == widget_id)).scalar_one()
+        conn.execute(update(widgets).where(widgets.c.id == widget_id).values(
+            webhook_secret=secret, previous_webhook_secret=current,
+            secret_rotated_at=time.time() if now is None else now,
+        ))
+    return secret
+
+
+def delete_widget(store: Store, widget_id: str) -> bool:
+    """Delete the widget; its requests, deliveries, attempts and counts go with it (ON DELETE CASCADE)."""
+    with store.engine.begin() as conn:
+        return bool(conn.execute(delete(widgets).where(widgets.c.id == widget_id)).rowcount)
+
+
+def import_widgets(store: Store, items: Iterable[WidgetImport]) -> tuple[int, int, list[str]]:
+    """Create or update every widget in one transaction; return (created, updated, moved webhooks).
+
+    ``moved`` names the widgets whose webhook was off (a 410) and now has a new address.
+    """
+    now = time.time()
+    created = updated = 0
+    moved: list[str] = []
+    with store.engine.begin() as conn:
+        current = {row.id: row for row in conn.execute(
+            select(widgets.c.id, widgets.c.version, widgets.c.settings, widgets.c.webhook_disabled_at))}
+        for item in items:
+            if item.id in current:
+                row = current[item.id]
+                values: dict[str, Any] = {"name": item.name, "settings": item.settings,
+                                          "version": row.version + 1, "updated_at": now}
+                if item.webhook_secret:
+                    values["webhook_secret"] = item.webhook_secret
+                new_url = item.settings.get("webhook_url")
+                if row.webhook_disabled_at and new_url and new_url != (row.settings or {}).get("webhook_url"):
+                    moved.append(item.id)
+                conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
+                updated += 1
+            else:
+                conn.execute(insert(widgets).values(
+                    id=item.id, name=item.name, settings=item.settings, version=1,
+                    webhook_secret=item.webhook_secret or new_webhook_secret(), created_at=now, updated_at=now,
+                ))
+                created += 1
+    return created, updated, moved

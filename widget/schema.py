@@ -1,0 +1,171 @@
+"""Every table, declared once. Alembic revisions in ``widget/migrations`` carry each change to it.
+
+Times are stored as UTC epoch seconds (floats): the same on SQLite and PostgreSQL, and lease and
+retry arithmetic stays plain numbers. Integer ids are never reused (``sqlite_autoincrement``; on
+PostgreSQL a sequence never goes back), so a link or a log line never points at someone else's row.
+Deleting a widget, lead or admin deletes what belongs to it through ``ON DELETE CASCADE``.
+Constraints added after the baseline carry the names PostgreSQL gives unnamed ones, so a
+migrated database and a new one match on both engines.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+#: Every table with an integer id keeps it for good: SQLite reuses deleted rowids without this.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+widgets = Table(
+    "rtr_widgets", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("webhook_secret", String(100), nullable=False),
+    Column("previous_webhook_secret", String(100)),
+    Column("secret_rotated_at", Float),
+    Column("webhook_disabled_at", Float),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+leads = Table(
+    "rtr_leads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: What links, emails, webhooks and the CSV name a lead by (the integer id stays internal).
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("phone", String(40), nullable=False, default=""),
+    Column("contact_method", String(20), nullable=False, default=""),
+    Column("ok_to_email", Boolean, nullable=False, default=False),
+    Column("ok_to_text", Boolean, nullable=False, default=False),
+    Column("ok_to_voicemail", Boolean, nullable=False, default=False),
+    Column("service", String(200), nullable=False, default=""),
+    Column("location", String(200), nullable=False, default=""),
+    Column("message", Text, nullable=False, default=""),
+    Column("page_url", String(2000), nullable=False, default=""),
+    Column("utm", JSON, nullable=False, default=dict),
+    Column("language", String(10), nullable=False, default="en"),
+    Column("consent_text", Text, nullable=False),
+    Column("consent_version", String(40), nullable=False),
+    Column("consented_at", Float, nullable=False),
+    Column("settings_version", Integer, nullable=False),
+    Column("status", String(20), nullable=False, default="new"),
+    Column("contacted_at", Float),
+    Column("delivered_at", Float),
+    Index("ix_rtr_leads_widget_created", "widget_id", "created_at"),
+    **NEVER_REUSE_IDS,
+)
+
+deliveries = Table(
+    "rtr_deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lead_id", Integer, ForeignKey("rtr_leads.id", ondelete="CASCADE"), nullable=False),
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE",
+                                               name="rtr_deliveries_widget_id_fkey"), nullable=False),
+    #: ``email`` (to the practice), ``webhook`` or ``confirmation`` (to the visitor).
+    Column("channel", String(20), nullable=False),
+    #: Where it goes, fixed when the lead is stored: JSON list of addresses, or the URL.
+    Column("target", JSON, nullable=False),
+    #: ``pending``, ``delivered``, ``dead`` or ``disabled``.
+    Column("status", String(20), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_until", Float),
+    Column("leased_by", String(80)),
+    #: The webhook-id / Message-ID: stable across retries so receivers can dedupe.
+    Column("message_id", String(200), nullable=False, unique=True),
+    Column("last_error", Text),
+    Column("created_at", Float, nullable=False),
+    Column("delivered_at", Float),
+    Index("ix_rtr_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_rtr_deliveries_lead", "lead_id"),
+    **NEVER_REUSE_IDS,
+)
+
+attempts = Table(
+    "rtr_attempts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("delivery_id", Integer, ForeignKey("rtr_deliveries.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("duration_ms", Integer, nullable=False, default=0),
+    Index("ix_rtr_attempts_delivery", "delivery_id"),
+    **NEVER_REUSE_IDS,
+)
+
+#: Form tokens that already stored a lead (one lead per token), kept until they expire anyway.
+used_tokens = Table(
+    "rtr_used_tokens", metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("used_at", Float, nullable=False),
+)
+
+#: Whole-day counts per widget: no cookies, nothing about who looked.
+daily_stats = Table(
+    "rtr_daily_stats", metadata,
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE",
+                                               name="rtr_daily_stats_widget_id_fkey"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("views", Integer, nullable=False, default=0),
+    Column("submissions", Integer, nullable=False, default=0),
+    Column("blocked", Integer, nullable=False, default=0),
+)
+
+#: How tall the saved card was drawn in an admin's browser, per width, for the inline snippet's
+#: reserved height (widget/admin/card_height.py). Derived data: never exported, remeasured when stale.
+card_heights = Table(
+    "rtr_card_heights", metadata,
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE"), primary_key=True),
+    Column("settings_version", Integer, nullable=False),
+    #: {"<width px>": <height px>, …}
+    Column("heights", JSON, nullable=False),
+    Column("measured_at", Float, nullable=False),
+)
+
+admins = Table(
+    "rtr_admins", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(120), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("created_at", Float, nullable=False),
+    **NEVER_REUSE_IDS,
+)
+
+#: One row per signed-in browser: deleting it signs that browser out, whatever its cookie says.
+admin_sessions = Table(
+    "rtr_admin_sessions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("admin_id", Integer, ForeignKey("rtr_admins.id", ondelete="CASCADE"), nullable=False),
+    #: SHA-256 of the token in the cookie: a copy of this table signs no one in.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("seen_at", Float, nullable=False),
+    Index("ix_rtr_admin_sessions_admin", "admin_id"),
+    **NEVER_REUSE_IDS,
+)
+
+#: Kept when its widget is deleted: the log says who deleted it.
+audit_log = Table(
+    "rtr_audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("widget_id", String(64)),
+    Column("action", String(60), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    **NEVER_REUSE_IDS,
+)
+
+#: Installation-wide values saved from the admin pages, one JSON document per key.
+installation_settings = Table(
+    "rtr_installation_settings", metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
