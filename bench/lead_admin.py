@@ -58,7 +58,7 @@ def main(count: int) -> None:
                           "RTR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}, instance_path=folder)
         store = app.extensions["rtr"].store
         settings = demo_settings()
-        store.create_widget(settings["practice_name"], settings, widget_id="demo")
+        store.create_widget(settings.practice_name, settings, widget_id="demo")
         rows: list[tuple[str, float, str]] = []
         timed(f"seed {count} leads", lambda: seed(store, count), rows)
         client = app.test_client()

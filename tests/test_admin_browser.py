@@ -53,13 +53,13 @@ def test_setup_edit_preview_save_and_the_host_page_shows_it(app: Flask, live_ser
         assert preview.locator("h1").inner_text() == "Ready to rebuild?"
         page.get_by_label("Heading", exact=True).fill("Let's begin again")
         preview.locator("h1", has_text="Let's begin again").wait_for()
-        assert store.get_widget("demo").settings["heading"] == "Ready to rebuild?", "the preview must not save"
+        assert store.get_widget("demo").settings.heading == "Ready to rebuild?", "the preview must not save"
         assert page.evaluate("window.__violations") == []
 
         page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_url(f"{base}/admin/widgets/demo")
         assert "Saved" in page.inner_text(".flashes")
-        assert store.get_widget("demo").settings["heading"] == "Let's begin again"
+        assert store.get_widget("demo").settings.heading == "Let's begin again"
 
     script = "<script async src='{w}/embed.js' data-widget='demo'></script>"
     with host_site({"/blog": host_page(base, script)}) as site, browser_page(browser) as page:

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from widget.admin.stats import DayCount, axis_top, conversion, daily_series, describe, svg_chart
 from widget.lead_queries import LeadFilter, count_leads, get_lead, iter_leads, list_leads
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 from widget.store import Store, attempts, audit_log, daily_stats, deliveries, leads
 
 from .support.leads import DAY, add, age, count, csrf_token, set_deliveries, sign_in, submit
@@ -81,8 +81,7 @@ def test_inbox_is_newest_first_and_paginated(admin: FlaskClient, store: Store) -
 
 def test_inbox_filters_by_widget_status_and_date(admin: FlaskClient, store: Store) -> None:
     demo = store.get_widget("demo")
-    other_settings = default_settings("Second Practice")
-    other_settings.update(notify_emails=["b@example.com"], retention_days=14)
+    other_settings = WidgetSettings(practice_name="Second Practice", notify_emails=["b@example.com"], retention_days=14)
     other = store.create_widget("Second Practice", other_settings, widget_id="second")
     day = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC).timestamp()
     ids = {}
@@ -245,8 +244,7 @@ def test_svg_chart_is_plain_accessible_markup() -> None:
 
 def test_lead_queries_on_sqlite_and_postgresql(any_store: Store) -> None:
     store = any_store
-    settings = default_settings("Q")
-    settings.update(notify_emails=["q@example.com"], webhook_url="https://crm.example.com/in")
+    settings = WidgetSettings(practice_name="Q", notify_emails=["q@example.com"], webhook_url="https://crm.example.com/in")
     widget = store.create_widget("Q", settings, widget_id="q")
     day = dt.datetime(2026, 5, 1, tzinfo=dt.UTC).timestamp()
     ids = [add(store, widget, name=f"P{n}", utm={"utm_source": "x"}) for n in range(3)]

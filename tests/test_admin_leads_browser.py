@@ -12,7 +12,7 @@ from flask import Flask
 
 from widget.admin.passwords import create_admin
 from widget.delivery.worker import stop_thread
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 from widget.store import Store, deliveries
 
 from .support.admin_pages import sign_in_page
@@ -37,8 +37,7 @@ def app(make_app: Callable[..., Flask], receiver: Receiver) -> Iterator[Flask]:
     app = make_app(RTR_WORKER="thread", RTR_RETRY_SCHEDULE=[0.05], RTR_WEBHOOK_ALLOW_PRIVATE=True,
                    RTR_WORKER_POLL_SECONDS=0.1)
     store: Store = app.extensions["rtr"].store
-    settings = default_settings("Harbor Light")
-    settings.update(webhook_url=receiver.url(), retention_days=60)
+    settings = WidgetSettings(practice_name="Harbor Light", webhook_url=receiver.url(), retention_days=60)
     store.create_widget("Harbor Light", settings, widget_id="harbor")
     create_admin(store, USER, PASSWORD)
     yield app

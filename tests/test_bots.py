@@ -15,6 +15,7 @@ from widget.security import issue_form_token
 from widget.store import daily_stats, leads
 
 from .conftest import form_token, valid_lead
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 PRACTICE = "https://www.rebuild-practice.example"
@@ -105,7 +106,7 @@ def test_a_token_submits_one_lead_only(app: Flask, client: FlaskClient) -> None:
 def guarded(app: Flask) -> Flask:
     """The demo widget restricted to the practice's own site."""
     store = app.extensions["rtr"].store
-    store.save_settings("demo", dict(store.get_widget("demo").settings, allowed_origins=[PRACTICE]))
+    store.save_settings("demo", changed(store.get_widget("demo").settings, allowed_origins=[PRACTICE]))
     return app
 
 
@@ -129,7 +130,7 @@ def test_submission_from_outside_the_allowed_origins_is_403(guarded: Flask, head
 
 def test_a_refused_origin_is_explained_in_the_widgets_language(guarded: Flask) -> None:
     store = guarded.extensions["rtr"].store
-    store.save_settings("demo", dict(store.get_widget("demo").settings, language="es"))
+    store.save_settings("demo", changed(store.get_widget("demo").settings, language="es"))
     client = guarded.test_client()
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
                            headers={**JSON, "Origin": "https://evil.example"})

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.csv_export import COLUMNS, neutralise
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 from widget.store import audit_log
 
 from .support.leads import count, sign_in, submit
@@ -45,7 +45,7 @@ def test_neutralise(value: object, expected: str) -> None:
 def csv_app(make_app: Callable[..., Flask]) -> Flask:
     app = make_app(RTR_SUBMIT_LIMIT="100 per minute")
     app.test_cli_runner().invoke(args=["rtr", "demo"])
-    settings = default_settings("Other Practice")
+    settings = WidgetSettings(practice_name="Other Practice")
     app.extensions["rtr"].store.create_widget("Other Practice", settings, widget_id="other")
     return app
 

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from widget.security import issue_form_token
 
 from .conftest import form_token, valid_lead
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 
@@ -54,7 +55,7 @@ def test_the_style_nonce_is_fresh_for_every_response(client: FlaskClient) -> Non
 def test_frame_ancestors_come_from_the_allowed_origins(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
     origins = ["https://www.practice.example", "https://blog.practice.example:8443"]
-    store.save_settings("demo", dict(store.get_widget("demo").settings, allowed_origins=origins))
+    store.save_settings("demo", changed(store.get_widget("demo").settings, allowed_origins=origins))
     for path in ("/w/demo/frame", "/w/demo"):
         csp = _csp(client.get(path).headers["Content-Security-Policy"])
         assert csp["frame-ancestors"] == "'self' https://www.practice.example https://blog.practice.example:8443"
@@ -80,7 +81,7 @@ def test_every_answer_to_a_submission_carries_the_headers(make_app: Callable[...
 
 def test_a_refused_origin_carries_the_headers(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
-    store.save_settings("demo", dict(store.get_widget("demo").settings, allowed_origins=["https://a.example"]))
+    store.save_settings("demo", changed(store.get_widget("demo").settings, allowed_origins=["https://a.example"]))
     with app.test_request_context():
         token = issue_form_token("demo")
     response = client.post("/w/demo/leads", data=valid_lead(token=token), headers={"Origin": "https://b.example"})

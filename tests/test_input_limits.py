@@ -20,6 +20,7 @@ from widget.store import leads
 
 from .conftest import valid_lead
 from .support.servers import ServerThread
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 WORDS = STRINGS["en"]
@@ -51,7 +52,7 @@ def roomy(make_app: Callable[..., Flask]) -> Flask:
     app.test_cli_runner().invoke(args=["rtr", "demo"])
     store = app.extensions["rtr"].store
     settings = store.get_widget("demo").settings
-    store.save_settings("demo", dict(settings, fields=dict(settings["fields"], phone=True, message=True)))
+    store.save_settings("demo", changed(settings, fields=dict(settings.fields, phone=True, message=True)))
     return app
 
 

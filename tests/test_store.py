@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from widget.settings import demo_settings
+from widget.settings import WidgetSettings, demo_settings
 from widget.store import NewLead, ReplayError, Store, deliveries, leads, make_engine
+
+from .support.settings import changed
 
 
 def _lead(**overrides: object) -> NewLead:
@@ -29,12 +31,45 @@ def test_widget_round_trip_and_versions(any_store: Store) -> None:
     assert created.webhook_secret.startswith("whsec_")
     loaded = any_store.get_widget("demo")
     assert loaded is not None and loaded.settings == demo_settings() and loaded.version == 1
-    changed = dict(loaded.settings, heading="Let's talk")
-    assert any_store.save_settings("demo", changed) == 2
+    edited = changed(loaded.settings, heading="Let's talk")
+    assert any_store.save_settings("demo", edited) == 2
     again = any_store.get_widget("demo")
-    assert again.version == 2 and again.settings["heading"] == "Let's talk"
+    assert again.version == 2 and again.settings.heading == "Let's talk"
     assert [w.id for w in any_store.list_widgets()] == ["demo"]
     assert any_store.get_widget("missing") is None
+
+
+def test_settings_stored_by_older_code_load_with_defaults_for_what_they_lack(any_store: Store) -> None:
+    from sqlalchemy import insert
+
+    from widget.store import widgets
+
+    older = {"practice_name": "Old Practice", "heading": "Hello", "theme": {"accent_color": "#112233"},
+             "retired_setting": "from a version that had it", "notify_emails": ["desk@example.com"]}
+    with any_store.engine.begin() as conn:
+        conn.execute(insert(widgets).values(id="old", name="Old", settings=older, version=3, webhook_secret="whsec_x",
+                                            created_at=1.0, updated_at=1.0))
+    loaded = any_store.get_widget("old").settings
+    assert isinstance(loaded, WidgetSettings)
+    assert (loaded.heading, loaded.theme.accent_color, loaded.notify_emails) == ("Hello", "#112233",
+                                                                                  ["desk@example.com"])
+    assert loaded.retention_days == 90 and loaded.theme.radius == 12 and len(loaded.steps) == 3
+    assert loaded == changed(practice_name="Old Practice", heading="Hello", theme={"accent_color": "#112233"},
+                             notify_emails=["desk@example.com"])
+
+
+def test_a_stored_value_that_todays_rules_refuse_falls_back_to_its_default(any_store: Store) -> None:
+    from sqlalchemy import insert
+
+    from widget.store import widgets
+
+    stored = {**demo_settings().model_dump(), "heading": "x" * 500, "webhook_url": "http://["}
+    with any_store.engine.begin() as conn:
+        conn.execute(insert(widgets).values(id="w", name="W", settings=stored, version=1, webhook_secret="whsec_x",
+                                            created_at=1.0, updated_at=1.0))
+    loaded = any_store.get_widget("w").settings
+    assert (loaded.heading, loaded.webhook_url) == ("Ready to rebuild?", "")
+    assert loaded.services == demo_settings().services
 
 
 def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -> None:
@@ -42,28 +77,28 @@ def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -
 
     from widget.store import widgets
 
-    settings = dict(demo_settings(), webhook_url="https://old.example.com/hook")
+    settings = changed(demo_settings(), webhook_url="https://old.example.com/hook")
     any_store.create_widget("P", settings, widget_id="p")
     with any_store.engine.begin() as conn:
         conn.execute(update(widgets).values(webhook_disabled_at=1.0))
-    any_store.save_settings("p", dict(settings, heading="Same URL"))
+    any_store.save_settings("p", changed(settings, heading="Same URL"))
     assert any_store.get_widget("p").webhook_disabled_at == 1.0
-    any_store.save_settings("p", dict(settings, webhook_url="https://new.example.com/hook"))
+    any_store.save_settings("p", changed(settings, webhook_url="https://new.example.com/hook"))
     assert any_store.get_widget("p").webhook_disabled_at is None
 
 
 def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Store) -> None:
     from sqlalchemy import update
 
-    settings = dict(demo_settings(), notify_emails=["typo@exmaple.com"], webhook_url="https://old.example.com/h")
+    settings = changed(demo_settings(), notify_emails=["typo@exmaple.com"], webhook_url="https://old.example.com/h")
     widget = any_store.create_widget("P", settings, widget_id="p")
     any_store.add_lead(widget, _lead())
     any_store.add_lead(widget, _lead(name="Already sent"))
     with any_store.engine.begin() as conn:
         first_email = conn.execute(select(func.min(deliveries.c.id)).where(deliveries.c.channel == "email")).scalar()
         conn.execute(update(deliveries).where(deliveries.c.id == first_email).values(status="delivered"))
-    any_store.save_settings("p", dict(settings, notify_emails=["intake@example.com"],
-                                      webhook_url="https://new.example.com/h"))
+    any_store.save_settings("p", changed(settings, notify_emails=["intake@example.com"],
+                                         webhook_url="https://new.example.com/h"))
     with any_store.reading() as conn:
         found = {(r.channel, r.status, str(r.target)) for r in conn.execute(select(deliveries))}
     assert found == {
@@ -73,7 +108,7 @@ def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Stor
 
 
 def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) -> None:
-    settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
+    settings = changed(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
     widget = any_store.create_widget("P", settings)
     public_id = any_store.add_lead(widget, _lead(utm={"utm_source": "newsletter"}), token_nonce="n1")
     with any_store.reading() as conn:

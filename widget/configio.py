@@ -1,14 +1,14 @@
-"""Configuration as code: ``flask rtr export``, ``flask rtr import`` and ``flask rtr purge``.
+"""Configuration as code: ``flask rtr export``, ``import``, ``settings-schema`` and ``purge``.
 
 The file holds every widget (id, name, settings; the webhook secret only with
 ``--with-secrets``). Import checks everything first and writes in one transaction, so a bad
-file changes nothing.
+file changes nothing. Its JSON Schema (``flask rtr settings-schema``) is what the export's
+``"$schema"`` refers to.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -20,13 +20,9 @@ from sqlalchemy import insert, select, update
 
 from .cli import rtr
 from .extension import get_state
-from .settings import validate_settings
+from .settings import WidgetSettings, validate_settings
+from .settings.schema import FORMAT, FORMAT_VERSION, SCHEMA_FILE, SECRET, WIDGET_ID, WIDGET_NAME_LIMIT, config_schema
 from .store import Store, widgets
-
-FORMAT = "ready-to-rebuild/config"
-FORMAT_VERSION = 1
-WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{24,}={0,2}$")
 
 
 class ConfigFileError(ValueError):
@@ -39,7 +35,7 @@ class ImportedWidget:
 
     id: str
     name: str
-    settings: dict[str, Any]
+    settings: WidgetSettings
     webhook_secret: str | None
 
 
@@ -47,11 +43,12 @@ def export_config(store: Store, with_secrets: bool = False) -> dict[str, Any]:
     """Return every widget as the config document."""
     items = []
     for widget in store.list_widgets():
-        item: dict[str, Any] = {"id": widget.id, "name": widget.name, "settings": widget.settings}
+        item: dict[str, Any] = {"id": widget.id, "name": widget.name,
+                                "settings": widget.settings.model_dump(mode="json")}
         if with_secrets:
             item["webhook_secret"] = widget.webhook_secret
         items.append(item)
-    return {"format": FORMAT, "version": FORMAT_VERSION, "widgets": items}
+    return {"$schema": SCHEMA_FILE, "format": FORMAT, "version": FORMAT_VERSION, "widgets": items}
 
 
 def parse_config(text: str | bytes) -> list[ImportedWidget]:
@@ -93,8 +90,8 @@ def _check_widget(item: Any, index: int) -> ImportedWidget:
         raise ConfigFileError(f"{where}.id: use 1-64 letters, digits, '-' or '_'.")
     where = f"{where} ({widget_id})"
     name = item.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise ConfigFileError(f"{where}.name: give the widget a name of up to 200 characters.")
+    if not isinstance(name, str) or not name.strip() or len(name) > WIDGET_NAME_LIMIT:
+        raise ConfigFileError(f"{where}.name: give the widget a name of up to {WIDGET_NAME_LIMIT} characters.")
     if "settings" not in item:
         raise ConfigFileError(f"{where}.settings: missing.")
     settings, errors = validate_settings(item["settings"], current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
@@ -127,18 +124,19 @@ def apply_config(store: Store, items: list[ImportedWidget], with_secrets: bool) 
             secret = item.webhook_secret if with_secrets else None
             if item.id in current:
                 row = current[item.id]
-                values: dict[str, Any] = {"name": item.name, "settings": item.settings,
+                values: dict[str, Any] = {"name": item.name, "settings": item.settings.model_dump(mode="json"),
                                           "version": row.version + 1, "updated_at": now}
                 if secret:
                     values["webhook_secret"] = secret
-                new_url = item.settings.get("webhook_url")
-                if row.webhook_disabled_at and new_url and new_url != (row.settings or {}).get("webhook_url"):
+                new_url = item.settings.webhook_url
+                old_url = WidgetSettings.from_stored(row.settings).webhook_url
+                if row.webhook_disabled_at and new_url and new_url != old_url:
                     moved.append(item.id)
                 conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
                 updated += 1
             else:
                 conn.execute(insert(widgets).values(
-                    id=item.id, name=item.name, settings=item.settings, version=1,
+                    id=item.id, name=item.name, settings=item.settings.model_dump(mode="json"), version=1,
                     webhook_secret=secret or new_webhook_secret(), created_at=now, updated_at=now,
                 ))
                 created += 1
@@ -160,6 +158,12 @@ def export_command(with_secrets: bool) -> None:
     """Print every widget's configuration as JSON (redirect it to a file; keys sorted for clean diffs)."""
     click.echo(json.dumps(export_config(get_state().store, with_secrets), indent=2, ensure_ascii=False,
                           sort_keys=True))
+
+
+@rtr.command("settings-schema")
+def settings_schema_command() -> None:
+    """Print the JSON Schema of the exported file (save it beside the file as widget-settings.schema.json)."""
+    click.echo(json.dumps(config_schema(), indent=2, ensure_ascii=False))
 
 
 @rtr.command("import")

@@ -30,8 +30,9 @@ from werkzeug.wrappers import Response
 from .extension import RTRState, get_state, resource_dir
 from .forms import UTM_KEYS, LeadForm
 from .i18n import STRINGS, strings_for
+from .origins import normalise_origin
 from .security import check_form_token, issue_form_token, secure_public_response, submission_origin_allowed
-from .settings import consent_version, default_settings, normalise_origin
+from .settings import WidgetSettings, consent_version
 from .store import ReplayError, Widget
 
 log = logging.getLogger("widget.public")
@@ -154,7 +155,7 @@ def _first_view(widget_id: str, mode: str) -> Response:
 
 def render_frame_preview(widget: Widget) -> Response:
     """Render the frame for an admin preview of (unsaved) settings; not counted as a view."""
-    form = LeadForm(widget, language=widget.settings.get("language", "en"), formdata=None, data={})
+    form = LeadForm(widget, language=widget.settings.language, formdata=None, data={})
     return _render(widget, form, mode="inline", status=200)
 
 
@@ -175,7 +176,7 @@ def submit_lead(widget_id: str) -> Response:
         _keep_or_refresh_token(form, widget)
         return _invalid(widget, form, mode)
     try:
-        lead_id = store.add_lead(widget, form.to_lead(consent_version(widget.settings["consent_text"])),
+        lead_id = store.add_lead(widget, form.to_lead(consent_version(widget.settings.consent_text)),
                                  token_nonce=form.token_check.nonce)
     except SQLAlchemyError as error:
         log_storage_error(error)
@@ -220,7 +221,7 @@ def _unavailable(status: int = 404) -> Response:
     if wants_json():
         response = jsonify(ok=False, message=f"{words['unavailable_heading']}. {words['unavailable_text']}", errors={})
     else:
-        settings = default_settings()
+        settings = WidgetSettings()
         html = render_template("rtr/unavailable.html", settings=settings, words=words, nonce=nonce, mode="page",
                                language=language,
                                theme_css=theme_css(settings, request.values.get("theme") == "dark"),
@@ -237,14 +238,14 @@ def _mode(value: str | None = None) -> str:
 
 def _language(widget: Widget) -> str:
     """Return the language asked for (``data-lang``), else the widget's; LeadForm checks it is one we have."""
-    return request.values.get("lang") or widget.settings.get("language", "en")
+    return request.values.get("lang") or widget.settings.language
 
 
 def _initial_data(widget: Widget) -> dict[str, str]:
     data = {key: request.args.get(key, "")[:200] for key in UTM_KEYS}
     data["page_url"] = request.args.get("page", "")[:2000]
     service = request.args.get("service", "")
-    if service in [s["name"] for s in widget.settings["services"]]:
+    if service in [s.name for s in widget.settings.services]:
         data["service"] = service
     return data
 
@@ -282,7 +283,7 @@ def _invalid(widget: Widget, form: LeadForm, mode: str) -> Response:
 
 def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Response:
     if wants_json():
-        response = jsonify(ok=True, heading=widget.settings["thank_you_heading"],
+        response = jsonify(ok=True, heading=widget.settings.thank_you_heading,
                            text=thank_you_text(widget.settings))
         response.status_code = status
         return _secure(response, widget)
@@ -303,19 +304,19 @@ def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -
     return _render(widget, form, mode=_mode(request.form.get("mode")), status=status, notice=message)
 
 
-def thank_you_text(settings: dict[str, Any]) -> str:
+def thank_you_text(settings: WidgetSettings) -> str:
     """Return the thank-you text with {response_time} filled in, in the practice's language."""
-    when = settings.get("response_time") or strings_for(settings.get("language"))["soon"]
-    return settings["thank_you_text"].replace("{response_time}", when)
+    when = settings.response_time or strings_for(settings.language)["soon"]
+    return settings.thank_you_text.replace("{response_time}", when)
 
 
-def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
+def theme_css(settings: WidgetSettings, dark: bool) -> Markup:
     """Return the CSS custom properties for a widget's theme (validated values, sanitised again).
 
     ``--rtr-link`` colours links and focus rings: the accent, or on the dark card a light tint of
     it, since a practice's accent is chosen to stand out on a light background.
     """
-    theme = dict(settings["theme"])
+    theme = settings.theme.model_dump()
     if dark:
         theme.update(DARK)
     clean = {key: CSS_VALUE.sub("", str(value)) for key, value in theme.items()}

@@ -12,7 +12,7 @@ from flask import Request, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
-from .settings import normalise_origin
+from .origins import normalise_origin
 from .store import Widget
 
 TOKEN_SALT = "rtr.lead-form.v1"
@@ -84,7 +84,7 @@ def request_origin(request: Request) -> str | None:
 
 def submission_origin_allowed(request: Request, widget: Widget) -> bool:
     """Allow when the widget names no origins, or the request comes from ours or one it names."""
-    allowed = widget.settings.get("allowed_origins") or []
+    allowed = widget.settings.allowed_origins
     if not allowed:
         return True
     origin = request_origin(request)
@@ -97,7 +97,7 @@ def submission_origin_allowed(request: Request, widget: Widget) -> bool:
 
 def frame_ancestors(widget: Widget | None) -> str:
     """Return the CSP frame-ancestors source list for a widget's frame."""
-    allowed = (widget.settings.get("allowed_origins") if widget else None) or []
+    allowed = widget.settings.allowed_origins if widget else []
     return " ".join(["'self'", *allowed]) if allowed else "*"
 
 

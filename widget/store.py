@@ -6,7 +6,6 @@ retry arithmetic stays plain numbers.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import uuid
@@ -34,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
+
+from .settings import WidgetSettings
 
 metadata = MetaData()
 
@@ -170,7 +171,7 @@ class Widget:
 
     id: str
     name: str
-    settings: dict[str, Any]
+    settings: WidgetSettings
     version: int
     webhook_secret: str
     previous_webhook_secret: str | None = None
@@ -182,8 +183,7 @@ class Widget:
     @classmethod
     def from_row(cls, row: Any) -> Widget:
         data = dict(row._mapping)
-        if isinstance(data["settings"], str):
-            data["settings"] = json.loads(data["settings"])
+        data["settings"] = WidgetSettings.from_stored(data["settings"])
         return cls(**data)
 
 
@@ -267,7 +267,7 @@ class Store:
 
     # Widgets -----------------------------------------------------------------------------------
 
-    def create_widget(self, name: str, settings: dict[str, Any], widget_id: str | None = None,
+    def create_widget(self, name: str, settings: WidgetSettings, widget_id: str | None = None,
                       webhook_secret: str | None = None) -> Widget:
         now = time.time()
         row = {
@@ -275,7 +275,7 @@ class Store:
             "webhook_secret": webhook_secret or new_webhook_secret(), "created_at": now, "updated_at": now,
         }
         with self.engine.begin() as conn:
-            conn.execute(insert(widgets).values(**row))
+            conn.execute(insert(widgets).values({**row, "settings": settings.model_dump(mode="json")}))
         return Widget(**row)
 
     def get_widget(self, widget_id: str) -> Widget | None:
@@ -288,24 +288,25 @@ class Store:
             rows = conn.execute(select(widgets).order_by(widgets.c.created_at, widgets.c.id)).all()
         return [Widget.from_row(row) for row in rows]
 
-    def save_settings(self, widget_id: str, settings: dict[str, Any], name: str | None = None) -> int:
+    def save_settings(self, widget_id: str, settings: WidgetSettings, name: str | None = None) -> int:
         """Store new settings and return the new version number.
 
         A different webhook URL is a different endpoint: one switched off by a 410 comes back on.
         """
         with self.engine.begin() as conn:
             row = conn.execute(select(widgets.c.version, widgets.c.settings).where(widgets.c.id == widget_id)).one()
-            current, old = row.version, row.settings
-            values: dict[str, Any] = {"settings": settings, "version": current + 1, "updated_at": time.time()}
+            current, old = row.version, WidgetSettings.from_stored(row.settings)
+            values: dict[str, Any] = {"settings": settings.model_dump(mode="json"), "version": current + 1,
+                                      "updated_at": time.time()}
             if name is not None:
                 values["name"] = name
-            if (old or {}).get("webhook_url") != settings.get("webhook_url"):
+            if old.webhook_url != settings.webhook_url:
                 values["webhook_disabled_at"] = None
             self._retarget_pending(conn, widget_id, settings)
             conn.execute(update(widgets).where(widgets.c.id == widget_id).values(**values))
         return current + 1
 
-    def _retarget_pending(self, conn: Connection, widget_id: str, settings: dict[str, Any]) -> None:
+    def _retarget_pending(self, conn: Connection, widget_id: str, settings: WidgetSettings) -> None:
         """Point deliveries still waiting to be sent at the addresses just saved (a fixed typo counts)."""
         for channel in ("email", "webhook"):
             target = current_target(channel, settings)
@@ -366,12 +367,12 @@ class Store:
             return conn.execute(used_tokens.delete().where(used_tokens.c.used_at < older_than)).rowcount
 
 
-def current_target(channel: str, settings: dict[str, Any]) -> Any:
+def current_target(channel: str, settings: WidgetSettings) -> Any:
     """Return where a delivery on channel goes under the widget's settings now (None: keep its own)."""
     if channel == "email":
-        return list(settings.get("notify_emails") or []) or None
+        return list(settings.notify_emails) or None
     if channel == "webhook":
-        return settings.get("webhook_url") or None
+        return settings.webhook_url or None
     return None
 
 
@@ -379,13 +380,13 @@ def planned_deliveries(widget: Widget, lead: NewLead, public_id: str) -> list[di
     """Return the delivery rows a new lead needs under the widget's settings."""
     settings = widget.settings
     planned: list[dict[str, Any]] = []
-    if settings.get("notify_emails"):
-        planned.append({"channel": "email", "target": list(settings["notify_emails"]),
+    if settings.notify_emails:
+        planned.append({"channel": "email", "target": list(settings.notify_emails),
                         "message_id": f"<{public_id}.lead@ready-to-rebuild>"})
-    if settings.get("webhook_url"):  # while a 410 has it switched off, the worker parks it for later
-        planned.append({"channel": "webhook", "target": settings["webhook_url"],
+    if settings.webhook_url:  # while a 410 has it switched off, the worker parks it for later
+        planned.append({"channel": "webhook", "target": settings.webhook_url,
                         "message_id": f"msg_{public_id}"})
-    if settings.get("confirmation_email"):
+    if settings.confirmation_email:
         planned.append({"channel": "confirmation", "target": [lead.email],
                         "message_id": f"<{public_id}.thanks@ready-to-rebuild>"})
     return planned

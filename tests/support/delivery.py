@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 
 from widget.delivery.worker import Worker
 from widget.extension import get_state
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 from widget.store import NewLead, Store, Widget, attempts, deliveries, leads
 
 from .receiver import Received
@@ -26,11 +26,10 @@ from .receiver import Received
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def webhook_widget(store: Store, url: str, **settings: Any) -> Widget:
+def webhook_widget(store: Store, url: str, **changes: Any) -> Widget:
     """Create a widget whose only delivery is a webhook to url."""
-    values = default_settings("Harbor Light")
-    values.update({"webhook_url": url, "notify_emails": [], **settings})
-    return store.create_widget("Harbor Light", values)
+    settings = WidgetSettings(practice_name="Harbor Light", webhook_url=url, **changes)
+    return store.create_widget("Harbor Light", settings)
 
 
 def add_leads(store: Store, widget: Widget, count: int = 1, **fields: Any) -> list[str]:

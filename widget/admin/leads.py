@@ -15,7 +15,6 @@ from ..delivery.queue import replay
 from ..delivery.worker import wake_worker
 from ..extension import get_state
 from ..lead_queries import STATUSES, LeadFilter, count_leads, delete_leads, get_lead, list_leads, set_contacted
-from ..retention import retention_days
 from . import blueprint
 from .audit import record
 from .auth import actor, login_required
@@ -82,7 +81,7 @@ def inbox() -> str:
         "rtr/admin/leads.html", leads=rows, total=total, page=page, pages=pages, errors=errors,
         lead_filter=lead_filter, filter_args=_filter_args(lead_filter), widgets=widgets,
         widget_names={w.id: w.name for w in widgets}, statuses=STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
-        retention=[(w.name, retention_days(w.settings)) for w in widgets
+        retention=[(w.name, w.settings.retention_days) for w in widgets
                    if not lead_filter.widget_id or w.id == lead_filter.widget_id],
     )
 
@@ -106,7 +105,7 @@ def lead_detail(lead_id: int) -> str:
         "rtr/admin/lead_detail.html", lead=lead, widget=widget, action_form=ActionForm(),
         contacted_form=contacted, replayable=REPLAYABLE, channel_labels=CHANNEL_LABELS,
         delivery_labels=DELIVERY_LABELS, attempt_labels=ATTEMPT_LABELS,
-        retention=retention_days(widget.settings) if widget else None,
+        retention=widget.settings.retention_days if widget else None,
     )
 
 

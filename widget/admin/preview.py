@@ -9,7 +9,7 @@ from flask import abort, request
 from werkzeug.wrappers import Response
 
 from ..public import render_frame_preview
-from ..settings import HEX_COLOUR
+from ..settings.kinds import HEX_COLOUR
 from ..store import Widget
 from . import blueprint
 from .auth import login_required
@@ -83,6 +83,6 @@ def preview(widget_id: str) -> Response:
         form = submitted_form()
         if not form.validate() and csrf_failed(form):
             abort(400, description="This page expired; reload it to see the preview again.")
-        clean, _ok = check(form, resolve_webhook=False)
+        clean, _ok = check(form, resolve_webhook=False, fallback=widget.settings)
         widget = dataclasses.replace(widget, settings=clean)
     return preview_response(widget)

@@ -12,7 +12,7 @@ from ..delivery.queue import resume_webhook
 from ..delivery.worker import wake_worker
 from ..extension import get_state
 from ..lead_queries import delete_leads
-from ..settings import default_settings, validate_settings
+from ..settings import validate_settings
 from ..store import Store, Widget, daily_stats, leads, widgets
 from . import blueprint
 from .audit import changed_paths, record
@@ -69,7 +69,7 @@ def new_widget() -> Any:
     form = NewWidgetForm()
     if form.validate_on_submit():
         name = (form.name.data or "").strip()
-        settings, errors = validate_settings(default_settings(name))
+        settings, errors = validate_settings({"practice_name": name})
         if errors:
             form.name.errors = [*form.name.errors, *errors.values()]
         else:
@@ -93,12 +93,13 @@ def edit_widget(widget_id: str) -> Any:
         return render_edit(widget, form, status=400)
     store = get_state().store
     name = (form.name.data or "").strip()
-    changed = changed_paths(widget.settings, clean) + (["name"] if name != widget.name else [])
+    changed = changed_paths(widget.settings.model_dump(), clean.model_dump())
+    changed += ["name"] if name != widget.name else []
     if changed:
         store.save_settings(widget.id, clean, name=name)
         record(store, actor(), "widget.settings", ", ".join(changed), widget_id=widget.id)
         message = "Saved. Every page with the widget shows the new settings now."
-        if widget.webhook_disabled_at and clean.get("webhook_url") and "webhook_url" in changed:
+        if widget.webhook_disabled_at and clean.webhook_url and "webhook_url" in changed:
             message += " The webhook is on again at its new address. " + send_waiting_webhooks(store, widget.id)
         flash(message, "success")
     else:

@@ -7,13 +7,13 @@ single writer (``BEGIN IMMEDIATE``), so the same statement is atomic on both.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select, update
 
+from ..settings import WidgetSettings
 from ..store import Store, Widget, attempts, current_target, deliveries, leads, widgets
 from .base import Job, Outcome
 
@@ -159,7 +159,7 @@ def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> i
             .join(widgets, widgets.c.id == deliveries.c.widget_id).where(chosen)
         ).all()
         for row in found:
-            target = current_target(row.channel, _settings(row.settings))
+            target = current_target(row.channel, WidgetSettings.from_stored(row.settings))
             if target:
                 conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(target=target))
         count = conn.execute(
@@ -182,10 +182,6 @@ def resume_webhook(store: Store, widget_id: str, now: float | None = None) -> in
                                           deliveries.c.status == "disabled")
         ).scalars().all()
     return replay(store, list(parked), now)
-
-
-def _settings(value: Any) -> dict[str, Any]:
-    return json.loads(value) if isinstance(value, str) else dict(value or {})
 
 
 def failed_ids(store: Store, widget_id: str | None = None) -> list[int]:
