@@ -103,6 +103,34 @@ def test_copy_button_puts_the_snippet_on_the_clipboard(app: Flask, admin_user: N
         assert 'data-mode="button"' in page.evaluate("navigator.clipboard.readText()")
 
 
+NO_CLIPBOARD_API = "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+
+
+def test_without_the_clipboard_api_copy_selects_the_text_and_says_how(app: Flask, admin_user: None,
+                                                                      live_server: ServerThread,
+                                                                      browser: Any) -> None:
+    """On a plain-http admin page browsers offer no Clipboard API: the text is selected, the status says Ctrl+C."""
+    base = live_server.url()
+    with browser_page(browser) as page:
+        page.context.add_init_script(NO_CLIPBOARD_API)
+        sign_in(page, base)
+        page.goto(f"{base}/admin/widgets/demo")
+        assert page.evaluate("navigator.clipboard") is None
+        page.get_by_role("button", name="Copy the card in the page snippet").click()
+        status = page.locator("#snippets .copy-status", has_text="Press Ctrl+C (or ⌘C) to copy the selected text.")
+        status.first.wait_for()
+        selected = page.evaluate("""() => { const el = document.activeElement;
+            return el.id + '|' + el.value.substring(el.selectionStart, el.selectionEnd); }""")
+        assert selected == f'snippet-inline|<script async src="{base}/embed.js" data-widget="demo"></script>'
+        assert "Copied." not in page.inner_text("#snippets")
+
+        page.get_by_role("button", name="Make a new secret").click()
+        secret = page.locator("#new-secret").inner_text()
+        page.get_by_role("button", name="Copy secret").click()
+        page.locator(".success-box [data-copy-status]", has_text="Press Ctrl+C").wait_for()
+        assert page.evaluate("window.getSelection().toString()").strip() == secret
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_admin_pages_pass_axe_and_fit_the_width(app: Flask, live_server: ServerThread, browser: Any,
                                                 width: int) -> None:

@@ -6,6 +6,7 @@ The delivery tools on the same page (test, secret, SMTP, 410) are in test_admin_
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, get_args
 
 import pytest
@@ -13,14 +14,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.audit import entries
+from widget.admin.contrast import contrast_ratio, contrast_warnings
 from widget.admin.form_mapping import kind_of
-from widget.admin.preview import contrast_ratio, contrast_warnings
 from widget.admin.settings_form import build_form, check
+from widget.extension import resource_dir
 from widget.settings import WidgetSettings, demo_settings
 from widget.store import NewLead
 
 from .support.admin_pages import EDIT, edit_form, error_of, read_form, signed_in, store_of
 from .support.settings import changed
+
+ADMIN_JS = Path(resource_dir("static")) / "rtr" / "admin" / "admin.js"
 
 
 @pytest.fixture
@@ -217,6 +221,35 @@ def test_low_contrast_pairs_are_warned_about(admin: FlaskClient) -> None:
     assert admin.post(EDIT, data=fields).status_code == 302
     html = admin.get(EDIT).get_data(as_text=True)
     assert "Text on the card background: contrast 2.7:1 is under the 4.5:1" in html
+
+
+def test_the_server_answers_the_contrast_warnings_for_the_colours_being_typed(admin: FlaskClient) -> None:
+    fields = edit_form(admin)
+    fields.update({"theme-text_color": "#aaaaaa", "theme-accent_color": "half typed #12", "heading": ""})
+    response = admin.post("/admin/contrast", data=fields)
+    assert response.status_code == 200
+    assert response.json == {"warnings": [
+        "Text on the card background: contrast 2.2:1 is under the 4.5:1 that WCAG AA asks for; "
+        "some visitors will struggle to read it."]}
+    del fields["csrf_token"]
+    assert admin.post("/admin/contrast", data=fields).status_code == 400
+    assert signed_in(admin).post("/admin/contrast", data={}).status_code == 400
+
+
+def test_the_contrast_check_and_copying_are_written_once_and_without_exec_command() -> None:
+    script = ADMIN_JS.read_text()
+    assert "execCommand" not in script, "document.execCommand is deprecated: use the Clipboard API"
+    for formula in ("0.2126", "0.04045", "luminance"):
+        assert formula not in script, "the contrast formula lives in widget/admin/contrast.py only"
+
+
+def test_a_preview_of_half_typed_settings_keeps_the_saved_value_of_each_bad_one(admin: FlaskClient) -> None:
+    fields = edit_form(admin)
+    fields.update({"heading": "Typed heading", "steps-0-link_url": "http://[", "theme-accent_color": "#12"})
+    response = admin.post("/admin/widgets/demo/preview", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Typed heading" in html
+    assert "--rtr-accent:#7a3e5d" in html and 'href="https://example.com/consultation"' in html
 
 
 # Snippets ------------------------------------------------------------------------------------

@@ -14,7 +14,19 @@ blueprint = Blueprint(
 
 def register(app: Flask, state: RTRState) -> None:
     """Import the view modules (they add routes to the blueprint) and mount it."""
-    from . import audit, auth, commands, csv_export, delivery_settings, leads, preview, stats, views, widgets  # noqa: F401
+    from . import (  # noqa: F401
+        audit,
+        auth,
+        commands,
+        contrast,
+        csv_export,
+        delivery_settings,
+        leads,
+        preview,
+        stats,
+        views,
+        widgets,
+    )
     from .first_run import announce
     from .passwords import has_admins
 

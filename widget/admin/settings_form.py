@@ -8,7 +8,7 @@ the model and a field here, and a test fails while either is missing.
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import abort, current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from ..settings import DETAIL_LEVELS, LANGUAGES, WEBHOOK_FORMATS, WidgetSettings, validate_settings
 from ..settings.schema import WIDGET_NAME_LIMIT
 from .form_mapping import attach_error, form_data, max_items, settings_typed
+from .forms import csrf_failed
 
 BLANK_ROWS = 2
 LANGUAGE_NAMES = {"en": "English", "es": "Español (Spanish)"}
@@ -121,6 +122,14 @@ def submitted_form() -> SettingsForm:
     """Return the form filled from the request (what was typed, kept as typed)."""
     form = SettingsForm()
     _no_errors(form)
+    return form
+
+
+def posted_form(expired: str) -> SettingsForm:
+    """Return the form filled from the request, or answer 400 with ``expired`` when its CSRF token failed."""
+    form = submitted_form()
+    if not form.validate() and csrf_failed(form):
+        abort(400, description=expired)
     return form
 
 

@@ -17,6 +17,7 @@ from ..store import Store, Widget, daily_stats, leads, widgets
 from . import blueprint
 from .audit import changed_paths, record
 from .auth import actor, login_required
+from .contrast import contrast_warnings, form_colours
 from .forms import ActionForm, NewWidgetForm, csrf_failed
 from .settings_form import SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
@@ -43,13 +44,11 @@ def send_waiting_webhooks(store: Store, widget_id: str) -> str:
 def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200, **extra: Any) -> Any:
     """Render the edit page: settings form, preview, snippets and delivery tools."""
     from .card_height import WIDTHS, stored
-    from .preview import contrast_warnings
 
     form = form or build_form(widget.name, widget.settings)
-    theme = {key: form.theme.form[key].data for key in ("accent_color", "background_color", "text_color")}
     return render_template(
         "rtr/admin/widget_edit.html", widget=widget, form=form, action_form=ActionForm(),
-        snippets=snippets(widget), contrast=contrast_warnings(theme), card_widths=WIDTHS,
+        snippets=snippets(widget), contrast=contrast_warnings(form_colours(form)), card_widths=WIDTHS,
         card_measured=stored(get_state().store, widget.id), **extra,
     ), status
 
