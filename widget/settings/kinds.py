@@ -13,8 +13,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, ClassVar, Literal, NoReturn
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
-from pydantic import model_validator as _model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..email_address import check_email
@@ -60,7 +68,7 @@ class Group(BaseModel):
     not_an_object: ClassVar[str] = "Must be an object."
     unknown_key: ClassVar[str] = "Unknown setting: {key}."
 
-    @_model_validator(mode="before")
+    @model_validator(mode="before")
     @classmethod
     def _check_shape(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, cls):
@@ -71,7 +79,8 @@ class Group(BaseModel):
         if unknown and (info.context or {}).get("stored"):
             return {key: item for key, item in value.items() if key in cls.model_fields}
         if unknown:
-            fail(cls.unknown_key.format(key=unknown[0]), field=str(unknown[0]))
+            key = str(unknown[0])[:60]
+            fail(cls.unknown_key.format(key=key), field=key)
         return value
 
 
