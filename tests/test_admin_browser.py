@@ -115,13 +115,15 @@ def test_without_the_clipboard_api_copy_selects_the_text_and_says_how(app: Flask
         page.context.add_init_script(NO_CLIPBOARD_API)
         sign_in(page, base)
         page.goto(f"{base}/admin/widgets/demo")
+        page.wait_for_selector("#snippets[data-measured=current]", state="attached")
         assert page.evaluate("navigator.clipboard") is None
         page.get_by_role("button", name="Copy the card in the page snippet").click()
         status = page.locator("#snippets .copy-status", has_text="Press Ctrl+C (or ⌘C) to copy the selected text.")
         status.first.wait_for()
-        selected = page.evaluate("""() => { const el = document.activeElement;
-            return el.id + '|' + el.value.substring(el.selectionStart, el.selectionEnd); }""")
-        assert selected == f'snippet-inline|<script async src="{base}/embed.js" data-widget="demo"></script>'
+        where, selected, whole = page.evaluate("""() => { const el = document.activeElement;
+            return [el.id, el.value.substring(el.selectionStart, el.selectionEnd), el.value]; }""")
+        assert where == "snippet-inline" and selected == whole
+        assert f'<script async src="{base}/embed.js" data-widget="demo"' in selected
         assert "Copied." not in page.inner_text("#snippets")
 
         page.get_by_role("button", name="Make a new secret").click()
