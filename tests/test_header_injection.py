@@ -18,12 +18,14 @@ from sqlalchemy import select
 from widget.delivery import email as channel
 from widget.delivery import queue
 from widget.delivery.headers import header_text
+from widget.email_address import check_email
 from widget.extension import get_state
-from widget.settings import check_email, validate_settings
+from widget.settings import validate_settings
 from widget.store import deliveries
 
 from .conftest import form_token, valid_lead
 from .support.delivery import settle
+from .support.settings import changed
 from .support.smtp import Received, SmtpServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,9 +51,8 @@ def smtp_app(make_app: Callable[..., Flask], server: SmtpServer, **config: Any) 
 
 def set_demo(app: Flask, **changes: Any) -> None:
     store = get_state(app).store
-    settings, errors = validate_settings({**store.get_widget("demo").settings, **changes})
-    assert not errors, errors
-    store.save_settings("demo", settings, name=settings["practice_name"])
+    settings = changed(store.get_widget("demo").settings, **changes)
+    store.save_settings("demo", settings, name=settings.practice_name)
 
 
 def submit(app: Flask, **fields: str) -> Any:
