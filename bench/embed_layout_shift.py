@@ -22,7 +22,7 @@ from tests.support.servers import ServerThread  # noqa: E402
 from tests.support.snippet_pages import admin_snippets, layout_shift  # noqa: E402
 from widget import create_app  # noqa: E402
 from widget.queries.widgets import create_widget  # noqa: E402
-from widget.settings import default_settings  # noqa: E402
+from widget.settings import WidgetSettings  # noqa: E402
 
 WIDTHS = (1280, 375)
 TARGET = 0.02  # issue 11, item 3
@@ -37,7 +37,7 @@ def main() -> None:
         app = create_app({"TESTING": True, "RTR_SECRET_KEY": "bench", "RTR_WORKER": "off",
                           "RTR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}, instance_path=folder)
         app.test_cli_runner().invoke(args=["rtr", "demo"])
-        create_widget(app.extensions["rtr"].store, "Small Practice", default_settings("Small Practice"),
+        create_widget(app.extensions["rtr"].store, "Small Practice", WidgetSettings(practice_name="Small Practice"),
                       widget_id="small")
         rows = []
         with ServerThread(app) as server, sync_playwright() as playwright:

@@ -62,7 +62,7 @@ def main(count: int) -> None:
                           "RTR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"}, instance_path=folder)
         store = app.extensions["rtr"].store
         settings = demo_settings()
-        create_widget(store, settings["practice_name"], settings, widget_id="demo")
+        create_widget(store, settings.practice_name, settings, widget_id="demo")
         rows: list[tuple[str, float, str]] = []
         timed(f"seed {count} leads", lambda: seed(store, count), rows)
         client = signed_in(app.test_client(), "bench")

@@ -28,7 +28,7 @@ from tests.support.servers import ServerThread  # noqa: E402
 from widget import create_app  # noqa: E402
 from widget.delivery.worker import stop_thread  # noqa: E402
 from widget.queries.widgets import create_widget  # noqa: E402
-from widget.settings import default_settings  # noqa: E402
+from widget.settings import WidgetSettings  # noqa: E402
 from widget.state import get_state  # noqa: E402
 
 WARMUP = 20
@@ -49,8 +49,7 @@ def build_app(folder: str, hook_url: str) -> tuple[Any, str]:
         "RTR_SUBMIT_LIMIT": "1000000 per minute", "RTR_WIDGET_SUBMIT_LIMIT": "1000000 per minute",
         "RTR_RETRY_SCHEDULE": [60], "RTR_WEBHOOK_TIMEOUT": 15,
     }, instance_path=folder)
-    settings = default_settings("Bench Practice")
-    settings.update(webhook_url=hook_url, notify_emails=[])
+    settings = WidgetSettings(practice_name="Bench Practice", webhook_url=hook_url)
     widget = create_widget(get_state(app).store, "Bench Practice", settings)
     return app, widget.id
 

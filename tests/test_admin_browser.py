@@ -54,13 +54,13 @@ def test_setup_edit_preview_save_and_the_host_page_shows_it(app: Flask, live_ser
         assert preview.locator("h1").inner_text() == "Ready to rebuild?"
         page.get_by_label("Heading", exact=True).fill("Let's begin again")
         preview.locator("h1", has_text="Let's begin again").wait_for()
-        assert get_widget(store, "demo").settings["heading"] == "Ready to rebuild?", "the preview must not save"
+        assert get_widget(store, "demo").settings.heading == "Ready to rebuild?", "the preview must not save"
         assert page.evaluate("window.__violations") == []
 
         page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_url(f"{base}/admin/widgets/demo")
         assert "Saved" in page.inner_text(".flashes")
-        assert get_widget(store, "demo").settings["heading"] == "Let's begin again"
+        assert get_widget(store, "demo").settings.heading == "Let's begin again"
 
     script = "<script async src='{w}/embed.js' data-widget='demo'></script>"
     with host_site({"/blog": host_page(base, script)}) as site, browser_page(browser) as page:
@@ -102,6 +102,36 @@ def test_copy_button_puts_the_snippet_on_the_clipboard(app: Flask, admin_user: N
         assert script == f'<script async src="{base}/embed.js" data-widget="demo" data-target="#rtr-demo"></script>'
         page.get_by_role("button", name="Copy the floating button snippet").click()
         assert 'data-mode="button"' in page.evaluate("navigator.clipboard.readText()")
+
+
+NO_CLIPBOARD_API = "Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});"
+
+
+def test_without_the_clipboard_api_copy_selects_the_text_and_says_how(app: Flask, admin_user: None,
+                                                                      live_server: ServerThread,
+                                                                      browser: Any) -> None:
+    """On a plain-http admin page browsers offer no Clipboard API: the text is selected, the status says Ctrl+C."""
+    base = live_server.url()
+    with browser_page(browser) as page:
+        page.context.add_init_script(NO_CLIPBOARD_API)
+        sign_in(page, base)
+        page.goto(f"{base}/admin/widgets/demo")
+        page.wait_for_selector("#snippets[data-measured=current]", state="attached")
+        assert page.evaluate("navigator.clipboard") is None
+        page.get_by_role("button", name="Copy the card in the page snippet").click()
+        status = page.locator("#snippets .copy-status", has_text="Press Ctrl+C (or ⌘C) to copy the selected text.")
+        status.first.wait_for()
+        where, selected, whole = page.evaluate("""() => { const el = document.activeElement;
+            return [el.id, el.value.substring(el.selectionStart, el.selectionEnd), el.value]; }""")
+        assert where == "snippet-inline" and selected == whole
+        assert f'<script async src="{base}/embed.js" data-widget="demo"' in selected
+        assert "Copied." not in page.inner_text("#snippets")
+
+        page.get_by_role("button", name="Make a new secret").click()
+        secret = page.locator("#new-secret").inner_text()
+        page.get_by_role("button", name="Copy secret").click()
+        page.locator(".success-box [data-copy-status]", has_text="Press Ctrl+C").wait_for()
+        assert page.evaluate("window.getSelection().toString()").strip() == secret
 
 
 @pytest.mark.parametrize("width", [1280, 375])

@@ -16,6 +16,7 @@ from .support.admin_pages import EDIT, edit_form, read_form, store_of
 from .support.admin_session import signed_in
 from .support.delivery import add_leads, rows, settle
 from .support.receiver import Receiver
+from .support.settings import changed
 from .support.smtp import SmtpServer
 
 
@@ -107,7 +108,7 @@ def test_a_webhook_switched_off_by_410_can_be_turned_back_on(app: Flask, admin: 
     html = admin.get(EDIT).get_data(as_text=True)
     assert "The webhook is switched off" in html and "410 Gone" in html
     assert "The webhook is switched off" not in admin.get("/admin/").get_data(as_text=True), "no webhook URL"
-    settings = dict(get_widget(store, "demo").settings, webhook_url="https://crm.example.com/in")
+    settings = changed(get_widget(store, "demo").settings, webhook_url="https://crm.example.com/in")
     save_settings(store, "demo", settings)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE rtr_widgets SET webhook_disabled_at = 1700000000 WHERE id = 'demo'")

@@ -17,7 +17,7 @@ from widget.queries.inbox import LeadFilter, count_leads, iter_leads, list_leads
 from widget.queries.leads import get_lead
 from widget.queries.widgets import create_widget, get_widget
 from widget.schema import attempts, audit_log, daily_stats, deliveries, leads
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 
 from .support.admin_session import signed_in
 from .support.leads import DAY, add, age, count, csrf_token, public_id_of, set_deliveries, submit
@@ -86,8 +86,7 @@ def test_inbox_is_newest_first_and_paginated(admin: FlaskClient, store: Store) -
 
 def test_inbox_filters_by_widget_status_and_date(admin: FlaskClient, store: Store) -> None:
     demo = get_widget(store, "demo")
-    other_settings = default_settings("Second Practice")
-    other_settings.update(notify_emails=["b@example.com"], retention_days=14)
+    other_settings = WidgetSettings(practice_name="Second Practice", notify_emails=["b@example.com"], retention_days=14)
     other = create_widget(store, "Second Practice", other_settings, widget_id="second")
     day = dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC).timestamp()
     ids = {}
@@ -252,8 +251,7 @@ def test_svg_chart_is_plain_accessible_markup() -> None:
 
 def test_lead_queries_on_sqlite_and_postgresql(any_store: Store) -> None:
     store = any_store
-    settings = default_settings("Q")
-    settings.update(notify_emails=["q@example.com"], webhook_url="https://crm.example.com/in")
+    settings = WidgetSettings(practice_name="Q", notify_emails=["q@example.com"], webhook_url="https://crm.example.com/in")
     widget = create_widget(store, "Q", settings, widget_id="q")
     day = dt.datetime(2026, 5, 1, tzinfo=dt.UTC).timestamp()
     ids = [add(store, widget, name=f"P{n}", utm={"utm_source": "x"}) for n in range(3)]

@@ -15,7 +15,7 @@ from widget.db import Store
 from widget.delivery.worker import stop_thread
 from widget.queries.widgets import create_widget
 from widget.schema import deliveries
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 
 from .support.admin_pages import sign_in_page
 from .support.axe import assert_accessible_page
@@ -39,8 +39,7 @@ def app(make_app: Callable[..., Flask], receiver: Receiver) -> Iterator[Flask]:
     app = make_app(RTR_WORKER="thread", RTR_RETRY_SCHEDULE=[0.05], RTR_WEBHOOK_ALLOW_PRIVATE=True,
                    RTR_WORKER_POLL_SECONDS=0.1)
     store: Store = app.extensions["rtr"].store
-    settings = default_settings("Harbor Light")
-    settings.update(webhook_url=receiver.url(), retention_days=60)
+    settings = WidgetSettings(practice_name="Harbor Light", webhook_url=receiver.url(), retention_days=60)
     create_widget(store, "Harbor Light", settings, widget_id="harbor")
     create_admin(store, USER, PASSWORD)
     yield app

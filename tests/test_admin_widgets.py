@@ -6,21 +6,28 @@ The delivery tools on the same page (test, secret, SMTP, 410) are in test_admin_
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any, get_args
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.admin.audit import entries
-from widget.admin.preview import contrast_ratio, contrast_warnings
+from widget.admin.contrast import contrast_ratio, contrast_warnings
+from widget.admin.form_mapping import kind_of
 from widget.admin.settings_form import build_form, check
 from widget.models import NewLead
 from widget.queries.leads import add_lead
 from widget.queries.widgets import get_widget, list_widgets
-from widget.settings import default_settings, demo_settings
+from widget.settings import WidgetSettings, demo_settings
+from widget.state import resource_dir
 
 from .support.admin_pages import EDIT, edit_form, error_of, read_form, store_of
 from .support.admin_session import signed_in
+from .support.settings import changed
+
+ADMIN_JS = Path(resource_dir("static")) / "rtr" / "admin" / "admin.js"
 
 
 @pytest.fixture
@@ -31,18 +38,41 @@ def admin(app: Flask) -> FlaskClient:
 
 # The form covers every setting ---------------------------------------------------------------
 
-def test_form_has_a_field_for_every_setting(app: Flask) -> None:
-    settings = default_settings()
+FORM_ONLY = {"name", "csrf_token"}  # the widget's own name, and the form's CSRF token
+
+
+def _unmatched(model: type, form: Any, where: str = "") -> list[str]:
+    """Return settings without a form field and form fields without a setting, by path."""
+    settings, fields = set(model.model_fields), set(form._fields) - (FORM_ONLY if not where else set())
+    problems = [f"setting {where}{name} has no form field" for name in sorted(settings - fields)]
+    problems += [f"form field {where}{name} has no setting" for name in sorted(fields - settings)]
+    for name in sorted(settings & fields):
+        annotation, field = model.model_fields[name].annotation, form[name]
+        kind = kind_of(annotation)
+        if kind == "group":
+            problems += _unmatched(annotation, field.form, f"{where}{name}.")
+        elif kind == "rows":
+            problems += _unmatched(get_args(annotation)[0], field.entries[0].form, f"{where}{name}.0.")
+    return problems
+
+
+def test_every_setting_has_a_form_field_and_every_form_field_a_setting(app: Flask) -> None:
     with app.test_request_context():
-        form = build_form("x", settings)
-        for key, value in settings.items():
-            assert key in form, f"no form field for {key}"
-            if key == "theme" or key == "fields":
-                assert set(value) == set(form[key].form._fields), key
-            if key == "steps":
-                assert set(value[0]) == set(form.steps.entries[0].form._fields)
-        assert set(form.services.entries[0].form._fields) == {"name", "description", "url"}
-        assert set(form.locations.entries[0].form._fields) == {"name", "city", "url"}
+        form = build_form("x", WidgetSettings())
+        assert _unmatched(WidgetSettings, form) == []
+
+
+def test_a_setting_missing_from_the_form_is_found(app: Flask) -> None:
+    class Wider(WidgetSettings):
+        timezone: str = "UTC"
+
+    with app.test_request_context():
+        form = build_form("x", WidgetSettings())
+        form.theme.form._fields.pop("radius")
+        assert _unmatched(Wider, form) == ["setting timezone has no form field",
+                                           "setting theme.radius has no form field"]
+        form.theme.form._fields["shadow"] = form.theme.form.font_stack
+        assert "form field theme.shadow has no setting" in _unmatched(WidgetSettings, form)
 
 
 def test_saving_the_page_unchanged_keeps_every_setting(app: Flask, admin: FlaskClient) -> None:
@@ -55,15 +85,14 @@ def test_saving_the_page_unchanged_keeps_every_setting(app: Flask, admin: FlaskC
 
 
 def test_every_setting_round_trips_through_the_form(app: Flask) -> None:
-    settings = demo_settings()
-    settings.update(allowed_origins=["https://www.example.com", "http://localhost:8000"],
-                    notify_emails=["a@example.com", "b@example.com"], alert_email="ops@example.com",
-                    webhook_url="https://hooks.example.com/x", webhook_format="hubspot",
-                    hubspot_portal_id="12345", hubspot_form_guid="0" * 8 + "-0000-0000-0000-" + "0" * 12,
-                    confirmation_email=True, accepting_new_clients=False, retention_days=30, language="es",
-                    detail_level="full")
-    settings["theme"].update(accent_color="#123456", radius=4)
-    settings["fields"]["message"] = False
+    demo = demo_settings()
+    settings = changed(demo, allowed_origins=["https://www.example.com", "http://localhost:8000"],
+                       notify_emails=["a@example.com", "b@example.com"], alert_email="ops@example.com",
+                       webhook_url="https://hooks.example.com/x", webhook_format="hubspot",
+                       hubspot_portal_id="12345", hubspot_form_guid="0" * 8 + "-0000-0000-0000-" + "0" * 12,
+                       confirmation_email=True, accepting_new_clients=False, retention_days=30, language="es",
+                       detail_level="full", theme=dict(demo.theme, accent_color="#123456", radius=4),
+                       fields=dict(demo.fields, message=False))
     with app.test_request_context():
         form = build_form("Harbor", settings)
         clean, ok = check(form)
@@ -79,7 +108,7 @@ def test_edit_the_heading_saves_a_new_version_and_audits_the_setting_name(app: F
     fields["theme-accent_color"] = "#224466"
     assert admin.post(EDIT, data=fields).status_code == 302
     widget = get_widget(store_of(app), "demo")
-    assert widget.settings["heading"] == "Ready when you are" and widget.version == 2
+    assert widget.settings.heading == "Ready when you are" and widget.version == 2
     assert "Ready when you are" in app.test_client().get("/w/demo/frame").get_data(as_text=True)
     items, _ = entries(store_of(app))
     assert (items[0].actor, items[0].action, items[0].widget_id) == ("ann", "widget.settings", "demo")
@@ -107,6 +136,12 @@ BAD_INPUT = [
     ("theme-font_stack", "Georgia; color: red", "font names separated by commas"),
     ("steps-2-title", "", "This can&#39;t be empty."),
     ("hubspot_form_guid", "nope", "copy it again from HubSpot"),
+    # urllib raises on an unmatched "[": a message on the field, never a 500.
+    ("steps-0-link_url", "http://[", "starting with http:// or https://"),
+    ("services-1-url", "https://[::1/services", "starting with http:// or https://"),
+    ("locations-0-url", "http://example.com:port/", "starting with http:// or https://"),
+    ("webhook_url", "https://[crm.example.com/hook", "starting with http:// or https://"),
+    ("allowed_origins", "https://ok.example.com\nhttps://[", "Line 2: Use scheme://host[:port] only"),
 ]
 
 
@@ -134,8 +169,8 @@ def test_blank_service_rows_are_ignored_and_a_filled_one_is_added(app: Flask, ad
     fields["services-4-name"] = "Discernment counselling"
     fields["services-4-url"] = "https://example.com/discernment"
     assert admin.post(EDIT, data=fields).status_code == 302
-    services = get_widget(store_of(app), "demo").settings["services"]
-    assert [s["name"] for s in services][-1] == "Discernment counselling" and len(services) == 4
+    services = get_widget(store_of(app), "demo").settings.services
+    assert [s.name for s in services][-1] == "Discernment counselling" and len(services) == 4
     assert edit_form(admin)["services-5-name"] == ""
 
 
@@ -161,7 +196,7 @@ def test_preview_renders_the_real_frame_with_unsaved_settings(app: Flask, admin:
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in csp and "form-action 'none'" in csp and "connect-src 'none'" in csp
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
-    assert get_widget(store_of(app), "demo").settings["heading"] == "Ready to rebuild?"
+    assert get_widget(store_of(app), "demo").settings.heading == "Ready to rebuild?"
     with store_of(app).reading() as conn:
         views = conn.exec_driver_sql("SELECT COALESCE(SUM(views), 0) FROM rtr_daily_stats").scalar_one()
     assert views == 0
@@ -181,7 +216,7 @@ def test_contrast_ratio_follows_wcag(fore: str, back: str, ratio: float) -> None
 
 
 def test_low_contrast_pairs_are_warned_about(admin: FlaskClient) -> None:
-    assert contrast_warnings(default_settings()["theme"]) == []
+    assert contrast_warnings(WidgetSettings().theme.model_dump()) == []
     warned = contrast_warnings({"accent_color": "#f0c0d0", "background_color": "#ffffff", "text_color": "#777777"})
     assert len(warned) == 3 and all("4.5:1" in w for w in warned)
     fields = edit_form(admin)
@@ -189,6 +224,35 @@ def test_low_contrast_pairs_are_warned_about(admin: FlaskClient) -> None:
     assert admin.post(EDIT, data=fields).status_code == 302
     html = admin.get(EDIT).get_data(as_text=True)
     assert "Text on the card background: contrast 2.7:1 is under the 4.5:1" in html
+
+
+def test_the_server_answers_the_contrast_warnings_for_the_colours_being_typed(admin: FlaskClient) -> None:
+    fields = edit_form(admin)
+    fields.update({"theme-text_color": "#aaaaaa", "theme-accent_color": "half typed #12", "heading": ""})
+    response = admin.post("/admin/contrast", data=fields)
+    assert response.status_code == 200
+    assert response.json == {"warnings": [
+        "Text on the card background: contrast 2.2:1 is under the 4.5:1 that WCAG AA asks for; "
+        "some visitors will struggle to read it."]}
+    del fields["csrf_token"]
+    assert admin.post("/admin/contrast", data=fields).status_code == 400
+    assert signed_in(admin).post("/admin/contrast", data={}).status_code == 400
+
+
+def test_the_contrast_check_and_copying_are_written_once_and_without_exec_command() -> None:
+    script = ADMIN_JS.read_text()
+    assert "execCommand" not in script, "document.execCommand is deprecated: use the Clipboard API"
+    for formula in ("0.2126", "0.04045", "luminance"):
+        assert formula not in script, "the contrast formula lives in widget/admin/contrast.py only"
+
+
+def test_a_preview_of_half_typed_settings_keeps_the_saved_value_of_each_bad_one(admin: FlaskClient) -> None:
+    fields = edit_form(admin)
+    fields.update({"heading": "Typed heading", "steps-0-link_url": "http://[", "theme-accent_color": "#12"})
+    response = admin.post("/admin/widgets/demo/preview", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Typed heading" in html
+    assert "--rtr-accent:#7a3e5d" in html and 'href="https://example.com/consultation"' in html
 
 
 # Snippets ------------------------------------------------------------------------------------
@@ -224,7 +288,7 @@ def test_create_shows_the_secret_once(app: Flask, admin: FlaskClient) -> None:
     response = admin.post("/admin/widgets/new", data={**read_form(page, "new-widget-form"), "name": "Second Practice"})
     assert response.status_code == 200
     created = next(w for w in list_widgets(store_of(app), ) if w.name == "Second Practice")
-    assert created.settings["practice_name"] == "Second Practice"
+    assert created.settings.practice_name == "Second Practice"
     assert created.webhook_secret.startswith("whsec_") and created.webhook_secret in response.get_data(as_text=True)
     assert created.webhook_secret not in admin.get(f"/admin/widgets/{created.id}").get_data(as_text=True)
     assert admin.post("/admin/widgets/new", data={**read_form(page, "new-widget-form"), "name": " "}).status_code == 400

@@ -16,6 +16,7 @@ from widget.schema import daily_stats, leads
 from widget.security import issue_form_token
 
 from .conftest import form_token, valid_lead
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 PRACTICE = "https://www.rebuild-practice.example"
@@ -106,7 +107,7 @@ def test_a_token_submits_one_lead_only(app: Flask, client: FlaskClient) -> None:
 def guarded(app: Flask) -> Flask:
     """The demo widget restricted to the practice's own site."""
     store = app.extensions["rtr"].store
-    save_settings(store, "demo", dict(get_widget(store, "demo").settings, allowed_origins=[PRACTICE]))
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings, allowed_origins=[PRACTICE]))
     return app
 
 
@@ -119,6 +120,14 @@ def guarded(app: Flask) -> Flask:
     {"Origin": "https://www.rebuild-practice.example:99999"},  # present but not an origin: not a pass
     {"Origin": "null", "Referer": "about:blank"},
     {"Referer": "/blog/when-trust-is-broken"},
+    # A sandboxed frame or a data: page sends "null"; a Referer from the practice's site does not vouch for it.
+    {"Origin": "null", "Referer": PRACTICE + "/blog/when-trust-is-broken"},
+    {"Origin": "", "Referer": PRACTICE + "/"},
+    # urllib raises on an unmatched "[": a clean 403, not a 500.
+    {"Origin": "http://["},
+    {"Origin": "https://[::1"},
+    {"Referer": "http://[/blog"},
+    {"Referer": "https://www.rebuild-practice.example:[/blog"},
 ])
 def test_submission_from_outside_the_allowed_origins_is_403(guarded: Flask, headers: dict[str, str]) -> None:
     client = guarded.test_client()
@@ -130,7 +139,7 @@ def test_submission_from_outside_the_allowed_origins_is_403(guarded: Flask, head
 
 def test_a_refused_origin_is_explained_in_the_widgets_language(guarded: Flask) -> None:
     store = guarded.extensions["rtr"].store
-    save_settings(store, "demo", dict(get_widget(store, "demo").settings, language="es"))
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings, language="es"))
     client = guarded.test_client()
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
                            headers={**JSON, "Origin": "https://evil.example"})
@@ -161,13 +170,16 @@ def test_submission_from_an_allowed_origin_or_our_own_frame_is_stored(guarded: F
 
 @pytest.mark.parametrize(("base_url", "origin", "status"), [
     ("https://widgets.example.com", "https://widgets.example.com", 201),  # RTR_PUBLIC_URL
-    ("https://rtr.old-name.example", "https://rtr.old-name.example", 201),  # another name for this server
     ("http://widgets.example.com", "https://widgets.example.com", 201),  # TLS ended at an untrusted proxy
+    ("https://127.0.0.1:5000", "https://widgets.example.com", 201),  # whatever Host the proxy passes on
+    # A site whose name now points at this server (DNS rebinding): the browser sends its name as Host too.
+    ("http://rebound.evil.example", "http://rebound.evil.example", 403),
     ("https://rtr.old-name.example", "https://rtr.old-name.example.evil.example", 403),
+    ("https://widgets.example.com", "http://widgets.example.com", 403),
 ])
-def test_our_own_frame_may_submit_under_any_name_this_server_answers_to(
+def test_our_own_frame_is_recognised_by_rtr_public_url_not_by_the_host_header(
         guarded: Flask, base_url: str, origin: str, status: int) -> None:
-    guarded.config["RTR_PUBLIC_URL"] = "https://widgets.example.com"
+    guarded.config["RTR_PUBLIC_URL"] = "https://widgets.example.com/"
     client = guarded.test_client()
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), base_url=base_url,
                            headers={**JSON, "Origin": origin})
@@ -179,3 +191,31 @@ def test_without_allowed_origins_any_site_may_submit(app: Flask, client: FlaskCl
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
                            headers={**JSON, "Origin": "https://any-blog.example"})
     assert response.status_code == 201 and _leads(app) == 1
+
+
+def test_without_rtr_public_url_our_frame_is_recognised_by_the_host_it_was_asked_for(guarded: Flask) -> None:
+    client = guarded.test_client()
+    for origin, status in (("https://widgets.example.com", 201), ("https://other.example", 403)):
+        response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
+                               base_url="http://widgets.example.com", headers={**JSON, "Origin": origin})
+        assert response.status_code == status
+
+
+def test_a_refused_unreadable_origin_keeps_what_was_typed(guarded: Flask) -> None:
+    client = guarded.test_client()
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), name="Tomás [draft]"),
+                           headers={"Referer": "https://[www.rebuild-practice.example/blog"})
+    assert response.status_code == 403 and "Tomás [draft]" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("origin", ["http://[", "https://[::1", "http://a.example:[/", "http://a.example:99999"])
+def test_the_frames_origin_parameter_that_urllib_cannot_read_is_ignored(client: FlaskClient, origin: str) -> None:
+    readable = client.get("/w/demo/frame", query_string={"origin": "http://127.0.0.1:8000"}).get_data(as_text=True)
+    assert 'name="origin" value="http://127.0.0.1:8000"' in readable
+    for path in ("/w/demo/frame", "/w/demo"):
+        response = client.get(path, query_string={"origin": origin, "instance": "x"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Ready to rebuild?" in html
+        assert 'name="origin"' not in html and 'data-parent-origin="http' not in html
+    posted = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), origin="http://["))
+    assert posted.status_code == 201

@@ -25,6 +25,7 @@ from .support.host_pages import (
     wait_until,
 )
 from .support.servers import ServerThread
+from .support.settings import changed
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +139,7 @@ def test_forged_messages_and_unknown_popup_links_are_ignored(live_server: Server
 def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: ServerThread, browser: Any) -> None:
     store = app.extensions["rtr"].store
     demo = get_widget(store, "demo")
-    settings = dict(demo.settings, practice_name="Second Practice", heading="Second card")
+    settings = changed(demo.settings, practice_name="Second Practice", heading="Second card")
     create_widget(store, "Second Practice", settings, widget_id="second")
     widget = live_server.url("localhost")
     body = ("<div id='one'></div><div id='two'></div>"

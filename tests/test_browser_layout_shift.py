@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from widget.queries.widgets import create_widget
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 
 from .support.servers import ServerThread
 from .support.snippet_pages import admin_snippets, layout_shift, widget_page
@@ -28,7 +28,7 @@ def test_the_inline_snippet_reserves_the_cards_height(app: Flask, live_server: S
                                                       widget_id: str, width: int) -> None:
     # Two cards of very different heights: the demo practice's, and a new widget's (no services, one field).
     store = app.extensions["rtr"].store
-    create_widget(store, "Small Practice", default_settings("Small Practice"), widget_id="small")
+    create_widget(store, "Small Practice", WidgetSettings(practice_name="Small Practice"), widget_id="small")
     snippet = admin_snippets(app, browser, live_server.url("localhost"), widget_id)["inline"]
     cls, reserved, loaded = layout_shift(browser, snippet, width)
     print(f"\n{widget_id} at {width}px: CLS {cls:.3f}, reserved {reserved:.0f}px, loaded {loaded:.0f}px")

@@ -13,6 +13,7 @@ from widget.queries.widgets import get_widget, save_settings
 
 from .support.host_pages import EVENTS, browser_page, frame_of, host_page, host_site, wait_until
 from .support.servers import ServerThread
+from .support.settings import changed
 from .support.snippet_pages import admin_snippets, blog_post, data_attributes, settled_card
 
 pytestmark = pytest.mark.browser
@@ -121,7 +122,7 @@ def test_a_spanish_widget_speaks_spanish_without_data_lang(app: Flask, live_serv
                                                             browser: Any) -> None:
     store = app.extensions["rtr"].store
     demo = get_widget(store, "demo")
-    save_settings(store, "demo", dict(demo.settings, language="es", launcher_label="¿Hablamos?"))
+    save_settings(store, "demo", changed(demo.settings, language="es", launcher_label="¿Hablamos?"))
     widget = live_server.url("localhost")
     body = "<script async src='{w}/embed.js' data-widget='demo' data-mode='button'></script>"
     with host_site({"/post": host_page(widget, body)}) as site, browser_page(browser) as page:

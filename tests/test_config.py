@@ -22,6 +22,7 @@ def test_environment_variables_are_read_and_json_parsed(monkeypatch, tmp_path: P
     monkeypatch.setenv("RTR_MAIL_FROM", "Practice <hello@example.com>")
     monkeypatch.setenv("RTR_SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("RTR_WORKER", "off")
+    monkeypatch.setenv("RTR_PUBLIC_URL", "https://widgets.example.com")
     with pytest.warns(UserWarning, match="memory://"):
         app = create_app({"RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}, instance_path=str(tmp_path))
     assert app.config["RTR_RETRY_SCHEDULE"] == [0.0, 1.0, 2.0]
@@ -53,6 +54,8 @@ def test_missing_secret_key_outside_testing_names_the_key(monkeypatch, tmp_path:
         ("RTR_SMTP_PORT", "twenty-five"),
         ("RTR_PROXY_COUNT", -1),
         ("RTR_PUBLIC_URL", "widgets.example.com"),
+        ("RTR_PUBLIC_URL", "https://[widgets.example.com"),
+        ("RTR_PUBLIC_URL", "https://widgets.example.com:port"),
         ("RTR_WEBHOOK_ALLOW_PRIVATE", "maybe"),
         # Flask-Limiter skips a limit it cannot parse, so a typo would switch the flood defence off.
         ("RTR_SUBMIT_LIMIT", "5 a minute"),
@@ -129,3 +132,11 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path) -> No
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     engine.dispose()
+
+
+def test_without_rtr_public_url_start_up_warns_that_the_host_header_is_trusted(tmp_path: Path) -> None:
+    config = {"RTR_SECRET_KEY": "k", "RTR_WORKER": "off", "RTR_RATELIMIT_STORAGE_URI": "memory://x",
+              "RTR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    with pytest.warns(UserWarning) as caught:
+        create_app(config, instance_path=str(tmp_path))
+    assert any("RTR_PUBLIC_URL is not set" in str(w.message) and "Host" in str(w.message) for w in caught)

@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from jsonschema import Draft202012Validator
 from sqlalchemy import update
 
 from widget.queries.widgets import create_widget, get_widget, list_widgets
 from widget.schema import audit_log, deliveries, widgets
-from widget.settings import default_settings
+from widget.settings import Service, Theme, WidgetSettings
+from widget.settings.schema import SCHEMA_FILE, config_schema
 
 from .support.delivery import add_leads
 from .support.leads import count
@@ -36,15 +38,15 @@ def _export(app: Flask, *flags: str) -> dict[str, Any]:
 def source(app: Flask) -> Flask:
     """The demo app plus two more widgets that use most settings."""
     store = app.extensions["rtr"].store
-    busy = default_settings("Río Claro Counseling")
-    busy.update(
-        language="es", allowed_origins=["https://www.rioclaro.example"], webhook_url="https://crm.example.com/in",
-        services=[{"name": "Terapia de pareja", "description": "Reconstruir la confianza", "url": ""}],
+    busy = WidgetSettings(
+        practice_name="Río Claro Counseling", language="es", allowed_origins=["https://www.rioclaro.example"],
+        webhook_url="https://crm.example.com/in",
+        services=[Service(name="Terapia de pareja", description="Reconstruir la confianza")],
         notify_emails=["hola@rioclaro.example"], detail_level="full", retention_days=30,
+        theme=Theme(accent_color="#114477"),
     )
-    busy["theme"]["accent_color"] = "#114477"
     create_widget(store, "Río Claro", busy, widget_id="rio-claro")
-    create_widget(store, "Quiet", default_settings("Quiet Practice"))
+    create_widget(store, "Quiet", WidgetSettings(practice_name="Quiet Practice"))
     return app
 
 
@@ -94,7 +96,7 @@ def test_import_updates_existing_widgets_and_is_audited(source: Flask, tmp_path:
     result = _cli(source, "import", _write(tmp_path, exported))
     assert result.exit_code == 0 and "0 created, 3 updated" in result.output
     widget = get_widget(source.extensions["rtr"].store, "rio-claro")
-    assert widget.settings["heading"] == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
+    assert widget.settings.heading == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
     assert widget.version == 2
     assert count(source.extensions["rtr"].store, audit_log, audit_log.c.action == "config.imported") == 1
 
@@ -126,7 +128,8 @@ def test_import_reads_stdin(source: Flask, make_app: Callable[..., Flask]) -> No
 
 
 def _widget(**changes: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": "new-one", "name": "New", "settings": default_settings("New")}
+    item: dict[str, Any] = {"id": "new-one", "name": "New",
+                            "settings": WidgetSettings(practice_name="New").model_dump(mode="json")}
     for key, value in changes.items():
         if key.startswith("settings."):
             item["settings"][key.removeprefix("settings.")] = value
@@ -136,7 +139,7 @@ def _widget(**changes: Any) -> dict[str, Any]:
 
 
 def _theme(**colours: str) -> dict[str, Any]:
-    return {**default_settings()["theme"], **colours}
+    return {**Theme().model_dump(), **colours}
 
 
 BAD_FILES: list[tuple[str, Any, str]] = [
@@ -165,6 +168,12 @@ BAD_FILES: list[tuple[str, Any, str]] = [
     ("duplicate id", {"widgets": [_widget(), _widget()]}, "widgets[1].id: the id 'new-one' appears twice"),
     ("good then bad", {"widgets": [_widget(id="good"), _widget(**{"settings.language": "fr"})]},
      "widgets[1] (new-one).settings.language:"),
+    ("unmatched [ in a URL", {"widgets": [_widget(**{"settings.webhook_url": "https://[crm.example.com/in"})]},
+     "(new-one).settings.webhook_url: Use a full web address"),
+    ("unmatched [ in an origin", {"widgets": [_widget(**{"settings.allowed_origins": ["https://[::1"]})]},
+     "(new-one).settings.allowed_origins.0: Use scheme://host[:port]"),
+    ("a mistyped setting", {"widgets": [_widget(**{"settings.heding": "Hi"})]},
+     "(new-one).settings.heding: Unknown setting: heding."),
 ]
 
 
@@ -208,3 +217,33 @@ def test_the_real_flask_command_round_trips_through_a_file(tmp_path: Path) -> No
     config.write_text('{"widgets": [', encoding="utf-8")
     failed = run("b.db", "import", str(config))
     assert failed.returncode == 2 and b"not valid JSON" in failed.stderr and b"Traceback" not in failed.stderr
+
+
+# The published JSON Schema -------------------------------------------------------------------------
+
+COMMITTED_SCHEMA = Path(__file__).resolve().parents[1] / "schema" / SCHEMA_FILE
+
+
+def test_the_committed_schema_is_the_models_schema() -> None:
+    committed = json.loads(COMMITTED_SCHEMA.read_text(encoding="utf-8"))
+    assert committed == config_schema(), "run: flask --app widget rtr settings-schema > schema/" + SCHEMA_FILE
+
+
+def test_flask_rtr_settings_schema_prints_it(app: Flask) -> None:
+    result = _cli(app, "settings-schema")
+    assert result.exit_code == 0 and json.loads(result.stdout) == config_schema()
+    assert result.stdout.strip() == COMMITTED_SCHEMA.read_text(encoding="utf-8").strip()
+
+
+def test_an_export_names_its_schema_and_is_valid_under_it(source: Flask) -> None:
+    exported = _export(source, "--with-secrets")
+    assert exported["$schema"] == SCHEMA_FILE
+    Draft202012Validator.check_schema(config_schema())
+    assert list(Draft202012Validator(config_schema()).iter_errors(exported)) == []
+
+
+@pytest.mark.parametrize("name", ["bad colour", "bad retention", "settings not an object", "a mistyped setting",
+                                  "bad id", "bad secret", "no settings"])
+def test_the_schema_refuses_what_import_refuses(name: str) -> None:
+    [document] = [case[1] for case in BAD_FILES if case[0] == name]
+    assert list(Draft202012Validator(config_schema()).iter_errors(document)), name

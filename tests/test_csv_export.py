@@ -15,7 +15,7 @@ from widget.admin.csv_export import COLUMNS, neutralise
 from widget.queries.leads import add_lead
 from widget.queries.widgets import create_widget, get_widget
 from widget.schema import audit_log
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 
 from .support.admin_session import signed_in
 from .support.leads import count, submit
@@ -48,7 +48,7 @@ def test_neutralise(value: object, expected: str) -> None:
 def csv_app(make_app: Callable[..., Flask]) -> Flask:
     app = make_app(RTR_SUBMIT_LIMIT="100 per minute")
     app.test_cli_runner().invoke(args=["rtr", "demo"])
-    settings = default_settings("Other Practice")
+    settings = WidgetSettings(practice_name="Other Practice")
     create_widget(app.extensions["rtr"].store, "Other Practice", settings, widget_id="other")
     return app
 

@@ -26,6 +26,7 @@ from widget.queries.widgets import create_widget
 from widget.schema import attempts, deliveries
 from widget.settings import demo_settings, validate_settings
 
+from .support.settings import changed
 from .support.smtp import Received, SmtpServer
 
 PUBLIC_URL = "https://widgets.example.com"
@@ -42,11 +43,11 @@ def smtp_app(make_app: Callable[..., Flask], server: SmtpServer | None, **config
 
 def store_lead(app: Flask, settings: dict[str, Any] | None = None, **fields: Any) -> dict[str, Job]:
     """Store a lead for a new widget (demo settings + overrides, None: the default) and return its jobs."""
-    raw = {**demo_settings(), "notify_emails": ["intake@harbor.example"], **(settings or {})}
+    raw = {**demo_settings().model_dump(), "notify_emails": ["intake@harbor.example"], **(settings or {})}
     clean, errors = validate_settings({key: value for key, value in raw.items() if value is not None})
     assert not errors
     store = get_state(app).store
-    widget = create_widget(store, clean["practice_name"], clean)
+    widget = create_widget(store, clean.practice_name, clean)
     lead = {"name": "Maya Reyes", "email": "maya@example.org", "phone": "+1 702 555 0134",
             "service": "Couples therapy", "location": "Las Vegas office", "message": SECRET,
             "consent_text": "ok", "consent_version": "v1", **fields}
@@ -246,9 +247,8 @@ def test_send_test_reaches_the_notify_addresses_or_says_why_not(make_app: Callab
     with SmtpServer() as server:
         app = smtp_app(make_app, server)
         store = get_state(app).store
-        with_inbox = create_widget(store, "A", validate_settings({**demo_settings(),
-                                                                 "notify_emails": ["a@x.example", "b@x.example"]})[0])
-        without = create_widget(store, "B", validate_settings({**demo_settings(), "notify_emails": []})[0])
+        with_inbox = create_widget(store, "A", changed(demo_settings(), notify_emails=["a@x.example", "b@x.example"]))
+        without = create_widget(store, "B", changed(demo_settings(), notify_emails=[]))
         with app.app_context():
             sent, refused = channel.send_test(with_inbox), channel.send_test(without)
     assert sent.status == "delivered"
@@ -259,8 +259,7 @@ def test_send_test_reaches_the_notify_addresses_or_says_why_not(make_app: Callab
 
 def test_send_test_without_an_email_server_says_nothing_was_sent(make_app: Callable[..., Flask]) -> None:
     app = make_app()
-    widget = create_widget(get_state(app).store, "A", validate_settings({**demo_settings(),
-                                                                       "notify_emails": ["a@x.example"]})[0])
+    widget = create_widget(get_state(app).store, "A", changed(demo_settings(), notify_emails=["a@x.example"]))
     with app.app_context():
         outcome = channel.send_test(widget)
     assert outcome.status == "dead" and "No email server is set up" in outcome.detail

@@ -18,15 +18,17 @@ from sqlalchemy import select
 from widget.delivery import email as channel
 from widget.delivery import queue
 from widget.delivery.headers import header_text
+from widget.email_address import check_email
 from widget.models import NewLead
 from widget.queries.leads import add_lead
 from widget.queries.widgets import get_widget, save_settings
 from widget.schema import deliveries
-from widget.settings import check_email, validate_settings
+from widget.settings import validate_settings
 from widget.state import get_state
 
 from .conftest import form_token, valid_lead
 from .support.delivery import settle
+from .support.settings import changed
 from .support.smtp import Received, SmtpServer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,9 +54,8 @@ def smtp_app(make_app: Callable[..., Flask], server: SmtpServer, **config: Any) 
 
 def set_demo(app: Flask, **changes: Any) -> None:
     store = get_state(app).store
-    settings, errors = validate_settings({**get_widget(store, "demo").settings, **changes})
-    assert not errors, errors
-    save_settings(store, "demo", settings, name=settings["practice_name"])
+    settings = changed(get_widget(store, "demo").settings, **changes)
+    save_settings(store, "demo", settings, name=settings.practice_name)
 
 
 def submit(app: Flask, **fields: str) -> Any:

@@ -13,6 +13,7 @@ from widget.queries.widgets import get_widget, save_settings
 from widget.security import issue_form_token
 
 from .conftest import form_token, valid_lead
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 
@@ -55,7 +56,7 @@ def test_the_style_nonce_is_fresh_for_every_response(client: FlaskClient) -> Non
 def test_frame_ancestors_come_from_the_allowed_origins(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
     origins = ["https://www.practice.example", "https://blog.practice.example:8443"]
-    save_settings(store, "demo", dict(get_widget(store, "demo").settings, allowed_origins=origins))
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings, allowed_origins=origins))
     for path in ("/w/demo/frame", "/w/demo"):
         csp = _csp(client.get(path).headers["Content-Security-Policy"])
         assert csp["frame-ancestors"] == "'self' https://www.practice.example https://blog.practice.example:8443"
@@ -81,7 +82,7 @@ def test_every_answer_to_a_submission_carries_the_headers(make_app: Callable[...
 
 def test_a_refused_origin_carries_the_headers(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
-    save_settings(store, "demo", dict(get_widget(store, "demo").settings, allowed_origins=["https://a.example"]))
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings, allowed_origins=["https://a.example"]))
     with app.test_request_context():
         token = issue_form_token("demo")
     response = client.post("/w/demo/leads", data=valid_lead(token=token), headers={"Origin": "https://b.example"})

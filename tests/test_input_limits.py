@@ -21,6 +21,7 @@ from widget.security import issue_form_token
 
 from .conftest import valid_lead
 from .support.servers import ServerThread
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 WORDS = STRINGS["en"]
@@ -52,7 +53,7 @@ def roomy(make_app: Callable[..., Flask]) -> Flask:
     app.test_cli_runner().invoke(args=["rtr", "demo"])
     store = app.extensions["rtr"].store
     settings = get_widget(store, "demo").settings
-    save_settings(store, "demo", dict(settings, fields=dict(settings["fields"], phone=True, message=True)))
+    save_settings(store, "demo", changed(settings, fields=dict(settings.fields, phone=True, message=True)))
     return app
 
 

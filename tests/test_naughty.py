@@ -56,8 +56,8 @@ class Submitter:
         self.client: FlaskClient = app.test_client()
         self.store = app.extensions["rtr"].store
         settings = get_widget(self.store, "demo").settings
-        self.services = [s["name"] for s in settings["services"]]
-        self.locations = [loc["name"] for loc in settings["locations"]]
+        self.services = [s.name for s in settings.services]
+        self.locations = [loc.name for loc in settings.locations]
 
     def _count(self) -> int:
         with self.store.reading() as conn:

@@ -16,12 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from widget.queries.widgets import create_widget, get_widget, save_settings
+from widget.queries.widgets import create_widget, get_widget, list_widgets, save_settings
 from widget.schema import deliveries, leads
 from widget.security import check_form_token, issue_form_token
+from widget.settings import Fields
 from widget.state import resource_dir
 
 from .conftest import TOKEN_RE, form_token, valid_lead
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 
@@ -52,7 +54,7 @@ def test_crisis_numbers_are_one_tap_away_everywhere_the_notice_shows(app: Flask,
         assert '<a href="tel:988">988</a>' in notice and '<a href="tel:911">911</a>' in notice
         assert 'href="https://988lifeline.org"' in notice
     store = app.extensions["rtr"].store
-    save_settings(store, "demo", dict(get_widget(store, "demo").settings,
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings,
                                      crisis_notice="After hours: 1-800-988-1234; in danger, call 911 <now>."))
     html = client.get("/w/demo/frame").get_data(as_text=True)
     assert "1-800-988-1234" in html and 'href="tel:988"' not in html, "only 988 standing alone is the Lifeline"
@@ -68,7 +70,7 @@ def test_optional_fields_follow_the_settings_and_turned_off_ones_store_nothing(a
     assert "waitlist" not in shown.lower()
     store = app.extensions["rtr"].store
     settings = get_widget(store, "demo").settings
-    save_settings(store, "demo", dict(settings, fields=dict.fromkeys(settings["fields"], False),
+    save_settings(store, "demo", changed(settings, fields=dict.fromkeys(Fields.model_fields, False),
                                      accepting_new_clients=False, waitlist_text="Our waitlist is about three weeks."))
     hidden = client.get("/w/demo/frame").get_data(as_text=True)
     for name in ("phone", "contact_method", "ok_to_email", "service", "location", "message"):
@@ -100,7 +102,7 @@ def test_public_responses_set_no_cookie_and_send_security_headers(client: FlaskC
 def test_frame_ancestors_follow_allowed_origins(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
     widget = get_widget(store, "demo")
-    save_settings(store, "demo", dict(widget.settings, allowed_origins=["https://www.example.com"]))
+    save_settings(store, "demo", changed(widget.settings, allowed_origins=["https://www.example.com"]))
     csp = client.get("/w/demo/frame").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://www.example.com" in csp
 
@@ -180,7 +182,7 @@ def test_no_js_success_shows_thank_you_with_crisis_notice(client: FlaskClient) -
 
 def test_an_empty_response_time_reads_naturally_in_the_practices_language(app: Flask, client: FlaskClient) -> None:
     store = app.extensions["rtr"].store
-    settings = dict(get_widget(store, "demo").settings, language="es", response_time="",
+    settings = changed(get_widget(store, "demo").settings, language="es", response_time="",
                     thank_you_text="Le contactaremos {response_time}.")
     save_settings(store, "demo", settings)
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers=JSON)
@@ -296,10 +298,25 @@ def test_cli_create_list_and_demo(runner) -> None:
     listing = runner.invoke(args=["rtr", "list-widgets"]).output
     assert "North Star" in listing and "Plain" in listing and "demo" in listing
     assert "already exists" in runner.invoke(args=["rtr", "demo"]).output
-    bad = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--notify-email", "nope"])
-    assert bad.exit_code == 2 and "notify_emails.0" in bad.output
+    bad = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--notify-email", "a@example.com",
+                              "--notify-email", "nope"])
+    assert bad.exit_code == 2 and bad.output == "Error: --notify-email 'nope': This isn't a valid email address.\n"
     internal = runner.invoke(args=["rtr", "create-widget", "--name", "X", "--webhook-url", "http://169.254.169.254/"])
-    assert internal.exit_code == 2 and "webhook_url" in internal.output
+    assert internal.exit_code == 2 and "--webhook-url 'http://169.254.169.254/'" in internal.output
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--webhook-url", "https://[crm.example.com/in", "Use a full web address starting with http:// or https://."),
+    ("--webhook-url", "http://crm.example.com:port/", "Use a full web address starting with http:// or https://."),
+    ("--allowed-origin", "https://[::1", "Use scheme://host[:port] only, like https://www.example.com (no path)."),
+    ("--allowed-origin", "http://[", "Use scheme://host[:port] only, like https://www.example.com (no path)."),
+])
+def test_cli_create_widget_names_an_unreadable_url_in_one_line(app: Flask, runner, option: str, value: str,
+                                                               message: str) -> None:
+    result = runner.invoke(args=["rtr", "create-widget", "--name", "North Star", option, value])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {option} {value!r}: {message}\n"
+    assert [w.id for w in list_widgets(app.extensions["rtr"].store)] == ["demo"]
 
 
 def test_database_failure_keeps_what_was_typed_and_logs_no_contents(

@@ -19,6 +19,7 @@ from widget.schema import deliveries
 from widget.state import get_state
 
 from .support.delivery import add_leads, attempt_rows, fresh_postgres_database, lead_rows, rows, webhook_widget
+from .support.settings import changed
 
 SCHEDULE = [0.0, 0.2, 0.4]
 
@@ -192,7 +193,7 @@ def test_replay_goes_to_the_widgets_current_addresses(store: Store) -> None:
     now = time.time() + 1
     for delivery in queue.claim(store, "w", 30, limit=2, now=now):
         queue.record(store, delivery, Outcome("dead", "refused"), SCHEDULE, "w", now=now)
-    settings = dict(widget.settings, webhook_url="https://new.example.com/hook", notify_emails=["desk@example.com"])
+    settings = changed(widget.settings, webhook_url="https://new.example.com/hook", notify_emails=["desk@example.com"])
     save_settings(store, widget.id, settings)
     assert queue.replay(store, queue.failed_ids(store), now=now) == 2
     assert {r["channel"]: r["target"] for r in rows(store)} == {

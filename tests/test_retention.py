@@ -10,9 +10,9 @@ from flask import Flask
 
 from widget.db import Store
 from widget.queries.widgets import create_widget
-from widget.retention import purge_expired, purge_task, retention_days
+from widget.retention import purge_expired, purge_task
 from widget.schema import attempts, deliveries, leads
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 
 from .support.leads import DAY, add, count, set_deliveries
 
@@ -23,11 +23,9 @@ def store(app: Flask) -> Store:
 
 
 def _widget(store: Store, days: int | None, widget_id: str):
-    settings = default_settings("Practice " + widget_id)
-    settings["notify_emails"] = ["intake@example.com"]
-    if days is not None:
-        settings["retention_days"] = days
-    return create_widget(store, settings["practice_name"], settings, widget_id=widget_id)
+    settings = WidgetSettings(practice_name="Practice " + widget_id, notify_emails=["intake@example.com"],
+                              **({"retention_days": days} if days is not None else {}))
+    return create_widget(store, settings.practice_name, settings, widget_id=widget_id)
 
 
 def test_purge_deletes_exactly_the_expired_delivered_leads(any_store: Store) -> None:
@@ -60,9 +58,8 @@ def test_purge_deletes_exactly_the_expired_delivered_leads(any_store: Store) -> 
 def test_a_lead_with_a_delivery_still_pending_is_kept(any_store: Store) -> None:
     store = any_store
     now = time.time()
-    settings = default_settings("Both")
-    settings.update(notify_emails=["intake@example.com"], webhook_url="https://crm.example.com/hook",
-                    retention_days=1)
+    settings = WidgetSettings(practice_name="Both", notify_emails=["intake@example.com"],
+                              webhook_url="https://crm.example.com/hook", retention_days=1)
     widget = create_widget(store, "Both", settings, widget_id="both")
     lead_id = add(store, widget)
     with store.engine.begin() as conn:
@@ -85,12 +82,6 @@ def test_the_lead_own_delivered_mark_counts_too(any_store: Store) -> None:
         conn.execute(deliveries.update().values(status="delivered"))
     assert purge_expired(store) == {"marked": 1}
     assert count(store, leads, leads.c.id == lead_id) == 0
-
-
-@pytest.mark.parametrize("value, days", [(30, 30), (None, 90), (0, 90), ("7", 90), (True, 90)])
-def test_retention_days_defaults_to_90(value: object, days: int) -> None:
-    settings = {} if value is None else {"retention_days": value}
-    assert retention_days(settings) == days
 
 
 def test_flask_rtr_purge_and_the_worker_task(app: Flask, store: Store) -> None:

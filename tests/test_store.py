@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from widget import migrate
 from widget.db import Store, make_engine
@@ -15,8 +15,10 @@ from widget.models import NewLead, ReplayError
 from widget.queries import accounts, stats
 from widget.queries.leads import add_lead
 from widget.queries.widgets import create_widget, delete_widget, get_widget, list_widgets, save_settings
-from widget.schema import attempts, daily_stats, deliveries, leads
-from widget.settings import demo_settings
+from widget.schema import attempts, daily_stats, deliveries, leads, widgets
+from widget.settings import WidgetSettings, demo_settings
+
+from .support.settings import changed
 
 
 def _lead(**overrides: object) -> NewLead:
@@ -35,12 +37,37 @@ def test_widget_round_trip_and_versions(any_store: Store) -> None:
     assert created.webhook_secret.startswith("whsec_")
     loaded = get_widget(any_store, "demo")
     assert loaded is not None and loaded.settings == demo_settings() and loaded.version == 1
-    changed = dict(loaded.settings, heading="Let's talk")
-    assert save_settings(any_store, "demo", changed) == 2
+    edited = changed(loaded.settings, heading="Let's talk")
+    assert save_settings(any_store, "demo", edited) == 2
     again = get_widget(any_store, "demo")
-    assert again.version == 2 and again.settings["heading"] == "Let's talk"
+    assert again.version == 2 and again.settings.heading == "Let's talk"
     assert [w.id for w in list_widgets(any_store, )] == ["demo"]
     assert get_widget(any_store, "missing") is None
+
+
+def test_settings_stored_by_older_code_load_with_defaults_for_what_they_lack(any_store: Store) -> None:
+    older = {"practice_name": "Old Practice", "heading": "Hello", "theme": {"accent_color": "#112233"},
+             "retired_setting": "from a version that had it", "notify_emails": ["desk@example.com"]}
+    with any_store.engine.begin() as conn:
+        conn.execute(insert(widgets).values(id="old", name="Old", settings=older, version=3, webhook_secret="whsec_x",
+                                            created_at=1.0, updated_at=1.0))
+    loaded = get_widget(any_store, "old").settings
+    assert isinstance(loaded, WidgetSettings)
+    assert (loaded.heading, loaded.theme.accent_color, loaded.notify_emails) == ("Hello", "#112233",
+                                                                                  ["desk@example.com"])
+    assert loaded.retention_days == 90 and loaded.theme.radius == 12 and len(loaded.steps) == 3
+    assert loaded == changed(practice_name="Old Practice", heading="Hello", theme={"accent_color": "#112233"},
+                             notify_emails=["desk@example.com"])
+
+
+def test_a_stored_value_that_todays_rules_refuse_falls_back_to_its_default(any_store: Store) -> None:
+    stored = {**demo_settings().model_dump(), "heading": "x" * 500, "webhook_url": "http://["}
+    with any_store.engine.begin() as conn:
+        conn.execute(insert(widgets).values(id="w", name="W", settings=stored, version=1, webhook_secret="whsec_x",
+                                            created_at=1.0, updated_at=1.0))
+    loaded = get_widget(any_store, "w").settings
+    assert (loaded.heading, loaded.webhook_url) == ("Ready to rebuild?", "")
+    assert loaded.services == demo_settings().services
 
 
 def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -> None:
@@ -48,28 +75,28 @@ def test_a_new_webhook_url_turns_a_disabled_endpoint_back_on(any_store: Store) -
 
     from widget.schema import widgets
 
-    settings = dict(demo_settings(), webhook_url="https://old.example.com/hook")
+    settings = changed(demo_settings(), webhook_url="https://old.example.com/hook")
     create_widget(any_store, "P", settings, widget_id="p")
     with any_store.engine.begin() as conn:
         conn.execute(update(widgets).values(webhook_disabled_at=1.0))
-    save_settings(any_store, "p", dict(settings, heading="Same URL"))
+    save_settings(any_store, "p", changed(settings, heading="Same URL"))
     assert get_widget(any_store, "p").webhook_disabled_at == 1.0
-    save_settings(any_store, "p", dict(settings, webhook_url="https://new.example.com/hook"))
+    save_settings(any_store, "p", changed(settings, webhook_url="https://new.example.com/hook"))
     assert get_widget(any_store, "p").webhook_disabled_at is None
 
 
 def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Store) -> None:
     from sqlalchemy import update
 
-    settings = dict(demo_settings(), notify_emails=["typo@exmaple.com"], webhook_url="https://old.example.com/h")
+    settings = changed(demo_settings(), notify_emails=["typo@exmaple.com"], webhook_url="https://old.example.com/h")
     widget = create_widget(any_store, "P", settings, widget_id="p")
     add_lead(any_store, widget, _lead())
     add_lead(any_store, widget, _lead(name="Already sent"))
     with any_store.engine.begin() as conn:
         first_email = conn.execute(select(func.min(deliveries.c.id)).where(deliveries.c.channel == "email")).scalar()
         conn.execute(update(deliveries).where(deliveries.c.id == first_email).values(status="delivered"))
-    save_settings(any_store, "p", dict(settings, notify_emails=["intake@example.com"],
-                                      webhook_url="https://new.example.com/h"))
+    save_settings(any_store, "p", changed(settings, notify_emails=["intake@example.com"],
+                               webhook_url="https://new.example.com/h"))
     with any_store.reading() as conn:
         found = {(r.channel, r.status, str(r.target)) for r in conn.execute(select(deliveries))}
     assert found == {
@@ -79,7 +106,7 @@ def test_saving_new_addresses_redirects_deliveries_still_waiting(any_store: Stor
 
 
 def test_lead_and_one_delivery_per_channel_in_one_transaction(any_store: Store) -> None:
-    settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
+    settings = changed(demo_settings(), webhook_url="https://hooks.example.com/in", confirmation_email=True)
     widget = create_widget(any_store, "P", settings)
     public_id = add_lead(any_store, widget, _lead(utm={"utm_source": "newsletter"}), token_nonce="n1")
     with any_store.reading() as conn:
@@ -176,7 +203,7 @@ def test_sqlite_writes_take_the_lock_at_begin_and_reads_do_not(tmp_path: Path) -
 
 
 def test_deleting_a_widget_cascades_to_everything_it_owns(any_store: Store) -> None:
-    settings = dict(demo_settings(), webhook_url="https://hooks.example.com/in")
+    settings = changed(demo_settings(), webhook_url="https://hooks.example.com/in")
     gone, kept = create_widget(any_store, "Gone", settings), create_widget(any_store, "Kept", settings)
     for widget in (gone, kept):
         add_lead(any_store, widget, _lead())

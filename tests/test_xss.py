@@ -21,7 +21,7 @@ from widget.admin.passwords import create_admin
 from widget.delivery.mailer import outbox_dir
 from widget.queries.widgets import get_widget, save_settings
 from widget.security import issue_form_token
-from widget.settings import demo_settings, validate_settings
+from widget.settings import WidgetSettings, demo_settings, validate_settings
 
 from .conftest import valid_lead
 from .support.admin_session import signed_in
@@ -54,10 +54,10 @@ TEXT_KEYS = ["practice_name", "heading", "intro", "waitlist_text", "response_tim
 USER, PASSWORD = "office", "a long and calm sentence"
 
 
-def hostile_settings(payloads: list[str]) -> dict[str, Any]:
+def hostile_settings(payloads: list[str], **changes: Any) -> WidgetSettings:
     """Return valid settings whose every text is one of payloads (cycling), with all fields shown."""
     pick = itertools.cycle(payloads).__next__
-    settings = demo_settings()
+    settings = demo_settings().model_dump()
     settings.update({key: pick() for key in TEXT_KEYS})
     settings["crisis_notice"] = pick() + " Call or text 988."
     settings["thank_you_text"] += " {response_time}"
@@ -67,12 +67,12 @@ def hostile_settings(payloads: list[str]) -> dict[str, Any]:
     settings["services"] = [{"name": pick(), "description": pick(), "url": "https://example.com/" + pick()}
                             for _ in range(2)]
     settings["locations"] = [{"name": pick(), "city": pick(), "url": "https://example.com/#" + pick()}]
-    clean, errors = validate_settings(settings)
+    clean, errors = validate_settings({**settings, **changes})
     assert errors == {}, errors
     return clean
 
 
-def use_settings(app: Flask, settings: dict[str, Any]) -> None:
+def use_settings(app: Flask, settings: WidgetSettings) -> None:
     save_settings(app.extensions["rtr"].store, "demo", settings)
 
 
@@ -146,10 +146,10 @@ def test_lead_fields_and_parameters_come_back_escaped(app: Flask, client: FlaskC
 
 def _hostile_lead(app: Flask, client: FlaskClient, payload: str) -> str:
     """Store a lead made of payload through the real endpoint; return its public id (what links carry)."""
-    settings = hostile_settings([payload])
-    settings.update(notify_emails=["intake@example.com"], detail_level="full", confirmation_email=True)
+    settings = hostile_settings([payload], notify_emails=["intake@example.com"], detail_level="full",
+                                confirmation_email=True)
     use_settings(app, settings)
-    service = settings["services"][0]["name"]
+    service = settings.services[0].name
     row_id = submit(client, name=payload, email="o'hara@example.org", phone="+1 (555) 010-2030", message=payload,
                     page_url="https://blog.example/?q=" + payload, utm_source=payload, service=service,
                     contact_method="email")
@@ -229,7 +229,7 @@ def test_payloads_do_nothing_in_chromium_frame_and_hosted_page(app: Flask, live_
         seen = _watch(page)
         page.goto(site + "/post?utm_source=" + PAYLOADS[0])
         frame = frame_of(page)
-        assert frame.locator("h1").text_content() == get_widget(app.extensions["rtr"].store, "demo").settings["heading"]
+        assert frame.locator("h1").text_content() == get_widget(app.extensions["rtr"].store, "demo").settings.heading
         fill_lead(frame, PAYLOADS[1], "not an address")
         frame.locator("textarea[name=message]").fill(PAYLOADS[2])
         frame.locator(".rtr-submit").click()
@@ -263,7 +263,7 @@ def test_payloads_do_nothing_without_javascript(app: Flask, live_server: ServerT
 def test_payloads_do_nothing_on_the_admin_pages(app: Flask, client: FlaskClient, live_server: ServerThread,
                                                 browser: Any) -> None:
     lead_id = _hostile_lead(app, client, PAYLOADS[1])
-    use_settings(app, dict(hostile_settings(PAYLOADS), notify_emails=["intake@example.com"]))
+    use_settings(app, hostile_settings(PAYLOADS, notify_emails=["intake@example.com"]))
     create_admin(app.extensions["rtr"].store, USER, PASSWORD)
     base = live_server.url()
     with browser_page(browser) as page:

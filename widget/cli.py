@@ -17,19 +17,22 @@ from flask.cli import AppGroup, ScriptInfo
 
 from . import migrate
 from .admin.commands import create_admin_command, remove_admin_command
-from .configio import export_command, import_command
+from .configio import export_command, import_command, settings_schema_command
 from .delivery.commands import retry_command, worker_command
 from .models import Widget
 from .queries.widgets import create_widget, get_widget, list_widgets
 from .retention import purge_command
-from .settings import default_settings, demo_settings, validate_settings
+from .settings import demo_settings, validate_settings
 from .state import get_state
 
 rtr = AppGroup("rtr", help="Ready to Rebuild: widgets, admins, delivery, configuration and the database.")
 DEMO_WIDGET_ID = "demo"
-for _command in (create_admin_command, remove_admin_command, export_command, import_command, retry_command,
-                 worker_command, purge_command):
+for _command in (create_admin_command, remove_admin_command, export_command, import_command,
+                 settings_schema_command, retry_command, worker_command, purge_command):
     rtr.add_command(_command)
+#: The create-widget option that sets each setting, to name it in an error.
+OPTIONS = {"practice_name": "--name", "notify_emails": "--notify-email", "webhook_url": "--webhook-url",
+           "allowed_origins": "--allowed-origin"}
 
 
 def register(app: Flask) -> None:
@@ -53,16 +56,23 @@ def _fail(message: str) -> None:
 def create_widget_command(name: str, notify_emails: tuple[str, ...], webhook_url: str,
                           allowed_origins: tuple[str, ...], as_json: bool) -> None:
     """Create a widget and print its id."""
-    raw = default_settings(name)
-    raw.update(notify_emails=list(notify_emails), webhook_url=webhook_url, allowed_origins=list(allowed_origins))
+    raw = {"practice_name": name, "notify_emails": list(notify_emails), "webhook_url": webhook_url,
+           "allowed_origins": list(allowed_origins)}
     settings, errors = validate_settings(raw, current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
     if errors:
-        _fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        _fail("; ".join(_option_error(raw, path, message) for path, message in errors.items()))
     widget = create_widget(get_state().store, name, settings)
     if as_json:
         click.echo(json.dumps(widget_json(widget, with_secret=True), indent=2))
     else:
         click.echo(widget.id)
+
+
+def _option_error(raw: dict[str, Any], path: str, message: str) -> str:
+    """Return ``--option 'what was typed': message`` for a create-widget setting that failed."""
+    head, _, index = path.partition(".")
+    value = raw[head][int(index)] if index.isdigit() else raw.get(head, "")
+    return f"{OPTIONS.get(head, head)} {value!r}: {message}"
 
 
 @rtr.command("list-widgets")
@@ -74,8 +84,8 @@ def list_widgets_command(as_json: bool) -> None:
         click.echo(json.dumps([widget_json(w) for w in widgets], indent=2))
         return
     for widget in widgets:
-        targets = ", ".join(widget.settings["notify_emails"] + ([widget.settings["webhook_url"]]
-                                                              if widget.settings["webhook_url"] else []))
+        settings = widget.settings
+        targets = ", ".join([*settings.notify_emails, *([settings.webhook_url] if settings.webhook_url else [])])
         click.echo(f"{widget.id}\t{widget.name}\t{targets or '(no delivery configured)'}")
 
 
@@ -85,7 +95,7 @@ def demo() -> None:
     store = get_state().store
     if get_widget(store, DEMO_WIDGET_ID) is None:
         settings = demo_settings()
-        create_widget(store, settings["practice_name"], settings, widget_id=DEMO_WIDGET_ID)
+        create_widget(store, settings.practice_name, settings, widget_id=DEMO_WIDGET_ID)
         click.echo(f"Created the demo widget '{DEMO_WIDGET_ID}'.")
     else:
         click.echo(f"The demo widget '{DEMO_WIDGET_ID}' already exists.")
@@ -94,7 +104,8 @@ def demo() -> None:
 def widget_json(widget: Widget, with_secret: bool = False) -> dict[str, Any]:
     """Return a widget as the JSON the CLI prints (the secret only when asked)."""
     data: dict[str, Any] = {
-        "id": widget.id, "name": widget.name, "version": widget.version, "settings": widget.settings,
+        "id": widget.id, "name": widget.name, "version": widget.version,
+        "settings": widget.settings.model_dump(mode="json"),
     }
     if with_secret:
         data["webhook_secret"] = widget.webhook_secret

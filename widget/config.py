@@ -9,13 +9,16 @@ from typing import Any
 from flask import Flask
 from limits import parse_many
 
+from .origins import is_web_address
+
 #: Each key, its default, and what it means. ``None`` means "not set".
 DEFAULTS: dict[str, Any] = {
     #: SQLAlchemy URL. Empty: SQLite file ``rtr.sqlite3`` in the app's instance folder.
     "RTR_DATABASE_URL": "",
     #: Signs the public form tokens and admin sessions. Required outside testing/debug.
     "RTR_SECRET_KEY": None,
-    #: Public base URL of this server (``https://widgets.example.com``); used in snippets and emails.
+    #: Public base URL of this server (``https://widgets.example.com``); used in snippets and emails, and the
+    #: only origin taken as the widget's own when a submission's origin is checked (unset: the Host header).
     "RTR_PUBLIC_URL": "",
     #: URL prefix of the public routes when mounted as an extension ("" in the standalone app).
     "RTR_URL_PREFIX": "",
@@ -134,14 +137,26 @@ def validate(app: Flask) -> None:
     _check_schedule(config)
     _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
     _check_bool(config, "RTR_SMTP_ALLOW_PRIVATE")
-    public_url = config["RTR_PUBLIC_URL"]
-    if public_url and not str(public_url).startswith(("http://", "https://")):
-        raise ConfigError("RTR_PUBLIC_URL must start with http:// or https://, e.g. https://widgets.example.com")
+    _check_public_url(app)
     storage = str(config["RTR_RATELIMIT_STORAGE_URI"])
     if (not storage or storage.startswith("memory://")) and not (app.testing or app.debug):
         warnings.warn(
             "RTR_RATELIMIT_STORAGE_URI is memory://: limits are per process. "
             "Set it to redis://… when running several processes.",
+            stacklevel=3,
+        )
+
+
+def _check_public_url(app: Flask) -> None:
+    public_url = app.config["RTR_PUBLIC_URL"]
+    if public_url and not (isinstance(public_url, str) and is_web_address(public_url)):
+        raise ConfigError("RTR_PUBLIC_URL must be a web address starting with http:// or https://, "
+                          f"e.g. https://widgets.example.com; got {public_url!r}.")
+    if not public_url and not (app.testing or app.debug):
+        warnings.warn(
+            "RTR_PUBLIC_URL is not set: submissions from the widget's own frame are recognised by the Host "
+            "header, which a site re-pointed at this server (DNS rebinding) can send too. "
+            "Set it to this server's address, e.g. https://widgets.example.com.",
             stacklevel=3,
         )
 

@@ -1,15 +1,15 @@
-"""Configuration as code: ``flask rtr export`` and ``flask rtr import``.
+"""Configuration as code: ``flask rtr export``, ``import`` and ``settings-schema``.
 
 The file holds every widget (id, name, settings; the webhook secret only with
 ``--with-secrets``). Import checks everything first and writes in one transaction, so a bad
-file changes nothing.
+file changes nothing. Its JSON Schema (``flask rtr settings-schema``) is what the export's
+``"$schema"`` refers to.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 from typing import Any
 
@@ -22,12 +22,8 @@ from .delivery.queue import resume_webhook
 from .queries.audit import record
 from .queries.widgets import WidgetImport, import_widgets, list_widgets
 from .settings import validate_settings
+from .settings.schema import FORMAT, FORMAT_VERSION, SCHEMA_FILE, SECRET, WIDGET_ID, WIDGET_NAME_LIMIT, config_schema
 from .state import get_state
-
-FORMAT = "ready-to-rebuild/config"
-FORMAT_VERSION = 1
-WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{24,}={0,2}$")
 
 
 class ConfigFileError(ValueError):
@@ -38,11 +34,12 @@ def export_config(store: Store, with_secrets: bool = False) -> dict[str, Any]:
     """Return every widget as the config document."""
     items = []
     for widget in list_widgets(store):
-        item: dict[str, Any] = {"id": widget.id, "name": widget.name, "settings": widget.settings}
+        item: dict[str, Any] = {"id": widget.id, "name": widget.name,
+                                "settings": widget.settings.model_dump(mode="json")}
         if with_secrets:
             item["webhook_secret"] = widget.webhook_secret
         items.append(item)
-    return {"format": FORMAT, "version": FORMAT_VERSION, "widgets": items}
+    return {"$schema": SCHEMA_FILE, "format": FORMAT, "version": FORMAT_VERSION, "widgets": items}
 
 
 def parse_config(text: str | bytes) -> list[WidgetImport]:
@@ -84,8 +81,8 @@ def _check_widget(item: Any, index: int) -> WidgetImport:
         raise ConfigFileError(f"{where}.id: use 1-64 letters, digits, '-' or '_'.")
     where = f"{where} ({widget_id})"
     name = item.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise ConfigFileError(f"{where}.name: give the widget a name of up to 200 characters.")
+    if not isinstance(name, str) or not name.strip() or len(name) > WIDGET_NAME_LIMIT:
+        raise ConfigFileError(f"{where}.name: give the widget a name of up to {WIDGET_NAME_LIMIT} characters.")
     if "settings" not in item:
         raise ConfigFileError(f"{where}.settings: missing.")
     settings, errors = validate_settings(item["settings"], current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"])
@@ -125,6 +122,12 @@ def export_command(with_secrets: bool) -> None:
     """Print every widget's configuration as JSON (redirect it to a file; keys sorted for clean diffs)."""
     click.echo(json.dumps(export_config(get_state().store, with_secrets), indent=2, ensure_ascii=False,
                           sort_keys=True))
+
+
+@click.command("settings-schema")
+def settings_schema_command() -> None:
+    """Print the JSON Schema of the exported file (save it beside the file as widget-settings.schema.json)."""
+    click.echo(json.dumps(config_schema(), indent=2, ensure_ascii=False))
 
 
 @click.command("import")

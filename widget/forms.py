@@ -11,10 +11,11 @@ from wtforms.csrf.core import CSRF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from .email_address import check_email
 from .i18n import STRINGS, strings_for
 from .models import NewLead, Widget
 from .security import TokenCheck, check_form_token, issue_form_token
-from .settings import CONTROL_CHARS, check_email
+from .settings.kinds import CONTROL_CHARS
 
 C1_CONTROLS = re.compile(r"[\x80-\x9f\u2028\u2029]")  # C1 controls and Unicode line breaks
 PHONE_CHARS = re.compile(r"^[0-9+()./\-\s]*(?:(?:ext\.?|x|#)\s*\d{1,6})?$", re.IGNORECASE)
@@ -78,7 +79,7 @@ class LeadForm(FlaskForm):
     def __init__(self, widget: Widget, language: str | None = None, **kwargs: Any) -> None:
         super().__init__(meta={"widget_id": widget.id}, **kwargs)
         self.widget = widget
-        self.language = language if language in STRINGS else widget.settings.get("language", "en")
+        self.language = language if language in STRINGS else widget.settings.language
         self.words = strings_for(self.language)
         self.token_check = TokenCheck("invalid")
         self._label_fields()
@@ -93,22 +94,21 @@ class LeadForm(FlaskForm):
             SelectChoice(method, words[f"method_{method}"]) for method in ("email", "phone", "text")
         ]
         self.service.choices = [SelectChoice("", words["not_sure"])] + [
-            SelectChoice(s["name"]) for s in settings["services"]
+            SelectChoice(service.name) for service in settings.services
         ]
         self.location.choices = [SelectChoice("", words["no_preference"])] + [
-            SelectChoice(loc["name"], loc["name"] if loc["city"] != "telehealth"
-                         else f"{loc['name']} ({words['telehealth']})")
-            for loc in settings["locations"]
+            SelectChoice(loc.name, loc.name if loc.city != "telehealth" else f"{loc.name} ({words['telehealth']})")
+            for loc in settings.locations
         ]
 
     def _drop_fields_turned_off(self) -> None:
-        shown = self.widget.settings["fields"]
-        removals = [name for name in ("phone", "message") if not shown.get(name)]
-        if not shown.get("contact_method"):
+        shown = self.widget.settings.fields
+        removals = [name for name in ("phone", "message") if not getattr(shown, name)]
+        if not shown.contact_method:
             removals += ["contact_method", "ok_to_email", "ok_to_text", "ok_to_voicemail"]
-        if not shown.get("service") or not self.widget.settings["services"]:
+        if not shown.service or not self.widget.settings.services:
             removals.append("service")
-        if not shown.get("location") or not self.widget.settings["locations"]:
+        if not shown.location or not self.widget.settings.locations:
             removals.append("location")
         for name in removals:
             delattr(self, name)
@@ -141,10 +141,10 @@ class LeadForm(FlaskForm):
             raise ValidationError(self.words["required"])
 
     def validate_service(self, field: Any) -> None:
-        self._one_of(field, [s["name"] for s in self.widget.settings["services"]])
+        self._one_of(field, [service.name for service in self.widget.settings.services])
 
     def validate_location(self, field: Any) -> None:
-        self._one_of(field, [loc["name"] for loc in self.widget.settings["locations"]])
+        self._one_of(field, [loc.name for loc in self.widget.settings.locations])
 
     def validate_consent(self, field: Any) -> None:
         if not field.data:
@@ -190,7 +190,7 @@ class LeadForm(FlaskForm):
             ok_to_voicemail=bool(value("ok_to_voicemail")), service=value("service"),
             location=value("location"), message=value("message").strip(), page_url=value("page_url"),
             language=self.language, utm=self.utm(),
-            consent_text=self.widget.settings["consent_text"], consent_version=consent_version,
+            consent_text=self.widget.settings.consent_text, consent_version=consent_version,
         )
 
     def _value(self, name: str) -> Any:

@@ -18,8 +18,9 @@ from .assets import asset_version
 from .forms import LeadForm
 from .i18n import strings_for
 from .models import Widget
+from .origins import normalise_origin
 from .security import secure_public_response
-from .settings import normalise_origin
+from .settings import WidgetSettings
 
 DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
 CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
@@ -54,19 +55,19 @@ def html_attributes(**attributes: Any) -> dict[str, Any]:
     }
 
 
-def thank_you_text(settings: dict[str, Any]) -> str:
+def thank_you_text(settings: WidgetSettings) -> str:
     """Return the thank-you text with {response_time} filled in, in the practice's language."""
-    when = settings.get("response_time") or strings_for(settings.get("language"))["soon"]
-    return settings["thank_you_text"].replace("{response_time}", when)
+    when = settings.response_time or strings_for(settings.language)["soon"]
+    return settings.thank_you_text.replace("{response_time}", when)
 
 
-def theme_css(settings: dict[str, Any], dark: bool) -> Markup:
+def theme_css(settings: WidgetSettings, dark: bool) -> Markup:
     """Return the CSS custom properties for a widget's theme (validated values, sanitised again).
 
     ``--rtr-link`` colours links and focus rings: the accent, or on the dark card a light tint of
     it, since a practice's accent is chosen to stand out on a light background.
     """
-    theme = dict(settings["theme"])
+    theme = settings.theme.model_dump()
     if dark:
         theme.update(DARK)
     clean = {key: CSS_VALUE.sub("", str(value)) for key, value in theme.items()}
@@ -115,5 +116,5 @@ def secure(response: Response, widget: Widget | None, nonce: str | None = None) 
 
 def render_frame_preview(widget: Widget) -> Response:
     """Render the frame for an admin preview of (unsaved) settings; not counted as a view."""
-    form = LeadForm(widget, language=widget.settings.get("language", "en"), formdata=None, data={})
+    form = LeadForm(widget, language=widget.settings.language, formdata=None, data={})
     return render_card(widget, form, mode="inline", status=200)

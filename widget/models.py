@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+
+from .settings import WidgetSettings
 
 
 class ReplayError(Exception):
@@ -19,7 +20,7 @@ class Widget:
 
     id: str
     name: str
-    settings: dict[str, Any]
+    settings: WidgetSettings
     version: int
     webhook_secret: str
     previous_webhook_secret: str | None = None
@@ -31,8 +32,7 @@ class Widget:
     @classmethod
     def from_row(cls, row: Any) -> Widget:
         data = dict(row._mapping)
-        if isinstance(data["settings"], str):
-            data["settings"] = json.loads(data["settings"])
+        data["settings"] = WidgetSettings.from_stored(data["settings"])
         return cls(**data)
 
 

@@ -24,7 +24,7 @@ from .queries import stats
 from .queries.leads import add_lead
 from .queries.widgets import get_widget
 from .security import check_form_token, issue_form_token, submission_origin_allowed
-from .settings import consent_version, default_settings
+from .settings import WidgetSettings, consent_version
 from .state import RTRState, get_state, resource_dir
 
 log = logging.getLogger("widget.public")
@@ -104,7 +104,7 @@ def submit_lead(widget_id: str) -> Response:
         _keep_or_refresh_token(form, widget)
         return _invalid(widget, form, mode)
     try:
-        lead_id = add_lead(store, widget, form.to_lead(consent_version(widget.settings["consent_text"])),
+        lead_id = add_lead(store, widget, form.to_lead(consent_version(widget.settings.consent_text)),
                            token_nonce=form.token_check.nonce)
     except SQLAlchemyError as error:
         log_storage_error(error)
@@ -150,7 +150,7 @@ def _unavailable(status: int = 404) -> Response:
     if wants_json():
         response = jsonify(ok=False, message=f"{words['unavailable_heading']}. {words['unavailable_text']}", errors={})
     else:
-        settings = default_settings()
+        settings = WidgetSettings()
         html = render_template("rtr/unavailable.html", settings=settings, words=words, nonce=nonce, mode="page",
                                language=language,
                                theme_css=theme_css(settings, request.values.get("theme") == "dark"),
@@ -167,14 +167,14 @@ def _mode(value: str | None = None) -> str:
 
 def _language(widget: Widget) -> str:
     """Return the language asked for (``data-lang``), else the widget's; LeadForm checks it is one we have."""
-    return request.values.get("lang") or widget.settings.get("language", "en")
+    return request.values.get("lang") or widget.settings.language
 
 
 def _initial_data(widget: Widget) -> dict[str, str]:
     data = {key: request.args.get(key, "")[:200] for key in UTM_KEYS}
     data["page_url"] = request.args.get("page", "")[:2000]
     service = request.args.get("service", "")
-    if service in [s["name"] for s in widget.settings["services"]]:
+    if service in [s.name for s in widget.settings.services]:
         data["service"] = service
     return data
 
@@ -212,7 +212,7 @@ def _invalid(widget: Widget, form: LeadForm, mode: str) -> Response:
 
 def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Response:
     if wants_json():
-        response = jsonify(ok=True, heading=widget.settings["thank_you_heading"],
+        response = jsonify(ok=True, heading=widget.settings.thank_you_heading,
                            text=thank_you_text(widget.settings))
         response.status_code = status
         return secure(response, widget)

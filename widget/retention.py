@@ -7,7 +7,6 @@ runs the purge periodically and ``flask rtr purge`` runs it on demand.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import click
 from flask import Flask
@@ -20,21 +19,13 @@ from .queries.leads import delete_leads, expired_lead_ids
 from .queries.widgets import list_widgets
 from .state import get_state
 
-DEFAULT_RETENTION_DAYS = 90
-
-
-def retention_days(settings: dict[str, Any]) -> int:
-    """Return how many days a widget keeps delivered leads."""
-    value = settings.get("retention_days", DEFAULT_RETENTION_DAYS)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else DEFAULT_RETENTION_DAYS
-
 
 def purge_expired(store: Store, now: float | None = None) -> dict[str, int]:
     """Delete expired delivered leads; return how many went, by widget id (only non-zero)."""
     now = time.time() if now is None else now
     removed: dict[str, int] = {}
     for widget in list_widgets(store):
-        cutoff = now - retention_days(widget.settings) * DAY
+        cutoff = now - widget.settings.retention_days * DAY
         with store.engine.begin() as conn:
             count = delete_leads(conn, expired_lead_ids(conn, widget.id, cutoff))
         if count:

@@ -6,14 +6,13 @@ import math
 import secrets
 import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Request, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from .models import Widget
-from .settings import normalise_origin
+from .origins import normalise_origin, origin_of
 
 TOKEN_SALT = "rtr.lead-form.v1"
 
@@ -59,32 +58,34 @@ def check_form_token(token: str | None, widget_id: str, now: float | None = None
 
 
 def is_own_origin(origin: str, request: Request) -> bool:
-    """True when origin is this server: RTR_PUBLIC_URL's, or the host the browser addressed.
+    """True when origin is this server's: RTR_PUBLIC_URL's origin, and only that when it is set.
 
-    The host is compared without the scheme: behind a TLS proxy that is not trusted for
-    X-Forwarded-Proto the app sees http where the browser says https, and no other site can make a
-    browser send our Host.
+    The Host header is not proof: a site whose name is re-pointed at this server (DNS rebinding)
+    makes browsers send its own name as Host and Origin. Only without RTR_PUBLIC_URL (start-up warns)
+    is the addressed host taken, compared without the scheme: behind a TLS proxy that is not
+    trusted for X-Forwarded-Proto the app sees http where the browser says https.
     """
-    if origin == normalise_origin(str(current_app.config.get("RTR_PUBLIC_URL") or "")):
-        return True
+    public_url = str(current_app.config.get("RTR_PUBLIC_URL") or "")
+    if public_url:
+        return origin == origin_of(public_url)
     return origin.split("://", 1)[-1] == request.host.lower()
 
 
 def request_origin(request: Request) -> str | None:
-    """Return the Origin header, or the origin of the Referer when Origin is absent."""
-    origin = request.headers.get("Origin")
-    if origin and origin != "null":
-        return normalise_origin(origin)
+    """Return the Origin header's origin, or the Referer's when there is no Origin header.
+
+    An Origin header that names no origin (``null`` from a sandboxed frame or a ``data:`` page)
+    gives None even when a Referer is there: a Referer is only looked at when Origin is absent.
+    """
+    if "Origin" in request.headers:
+        return normalise_origin(request.headers["Origin"])
     referer = request.headers.get("Referer")
-    if referer:
-        parts = urlsplit(referer)
-        return normalise_origin(f"{parts.scheme}://{parts.netloc}") if parts.netloc else None
-    return None
+    return origin_of(referer) if referer else None
 
 
 def submission_origin_allowed(request: Request, widget: Widget) -> bool:
     """Allow when the widget names no origins, or the request comes from ours or one it names."""
-    allowed = widget.settings.get("allowed_origins") or []
+    allowed = widget.settings.allowed_origins
     if not allowed:
         return True
     origin = request_origin(request)
@@ -97,7 +98,7 @@ def submission_origin_allowed(request: Request, widget: Widget) -> bool:
 
 def frame_ancestors(widget: Widget | None) -> str:
     """Return the CSP frame-ancestors source list for a widget's frame."""
-    allowed = (widget.settings.get("allowed_origins") if widget else None) or []
+    allowed = widget.settings.allowed_origins if widget else []
     return " ".join(["'self'", *allowed]) if allowed else "*"
 
 

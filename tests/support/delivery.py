@@ -22,7 +22,7 @@ from widget.models import NewLead, Widget
 from widget.queries.leads import add_lead
 from widget.queries.widgets import create_widget
 from widget.schema import attempts, deliveries, leads
-from widget.settings import default_settings
+from widget.settings import WidgetSettings
 from widget.state import get_state
 
 from .receiver import Received
@@ -30,11 +30,10 @@ from .receiver import Received
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def webhook_widget(store: Store, url: str, **settings: Any) -> Widget:
+def webhook_widget(store: Store, url: str, **changes: Any) -> Widget:
     """Create a widget whose only delivery is a webhook to url."""
-    values = default_settings("Harbor Light")
-    values.update({"webhook_url": url, "notify_emails": [], **settings})
-    return create_widget(store, "Harbor Light", values)
+    settings = WidgetSettings(practice_name="Harbor Light", webhook_url=url, **changes)
+    return create_widget(store, "Harbor Light", settings)
 
 
 def add_leads(store: Store, widget: Widget, count: int = 1, **fields: Any) -> list[str]:

@@ -6,7 +6,18 @@ from flask import Flask
 
 from ..queries.accounts import has_admins
 from ..state import RTRState
-from . import audit, card_height, csv_export, delivery_settings, leads, preview, stats, views, widgets  # noqa: F401
+from . import (  # noqa: F401
+    audit,
+    card_height,
+    contrast,
+    csv_export,
+    delivery_settings,
+    leads,
+    preview,
+    stats,
+    views,
+    widgets,
+)
 from .blueprint import blueprint
 from .first_run import announce
 

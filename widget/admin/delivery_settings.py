@@ -66,9 +66,9 @@ def send_test(widget_id: str) -> Any:
     if not ActionForm().validate_on_submit():
         return expired_button(widget)
     outcomes: list[tuple[str, Outcome]] = []
-    if widget.settings.get("notify_emails"):
+    if widget.settings.notify_emails:
         outcomes.append(("Email", email_channel.send_test(widget)))
-    if widget.settings.get("webhook_url"):
+    if widget.settings.webhook_url:
         outcomes.append(("Webhook", webhook_channel.send_test(widget)))
     channels = ", ".join(f"{name.lower()} {outcome.status}" for name, outcome in outcomes)
     record(get_state().store, actor(), "widget.test_sent", channels or "nothing configured", widget_id=widget.id)

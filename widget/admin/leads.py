@@ -16,7 +16,6 @@ from ..queries.audit import record
 from ..queries.inbox import STATUSES, LeadFilter, count_leads, list_leads
 from ..queries.leads import delete_leads, get_lead, set_contacted
 from ..queries.widgets import get_widget, list_widgets
-from ..retention import retention_days
 from ..state import get_state
 from .auth import actor, login_required
 from .blueprint import blueprint
@@ -84,7 +83,7 @@ def inbox() -> str:
         "rtr/admin/leads.html", leads=rows, total=total, page=page, pages=pages, errors=errors,
         lead_filter=lead_filter, filter_args=_filter_args(lead_filter), widgets=widgets,
         widget_names={w.id: w.name for w in widgets}, statuses=STATUS_LABELS, delivery_labels=DELIVERY_LABELS,
-        retention=[(w.name, retention_days(w.settings)) for w in widgets
+        retention=[(w.name, w.settings.retention_days) for w in widgets
                    if not lead_filter.widget_id or w.id == lead_filter.widget_id],
     )
 
@@ -113,7 +112,7 @@ def lead_detail(lead_id: str) -> str:
         "rtr/admin/lead_detail.html", lead=lead, widget=widget, action_form=ActionForm(),
         contacted_form=contacted, replayable=REPLAYABLE, channel_labels=CHANNEL_LABELS,
         delivery_labels=DELIVERY_LABELS, attempt_labels=ATTEMPT_LABELS,
-        retention=retention_days(widget.settings) if widget else None,
+        retention=widget.settings.retention_days if widget else None,
     )
 
 

@@ -1,29 +1,23 @@
-"""The widget settings form: every setting in ``widget.settings``, checked by ``validate_settings``.
+"""The widget settings form: one field per ``WidgetSettings`` setting, checked by ``validate_settings``.
 
 The form only collects what was typed; ``validate_settings`` stays the single gate, and its
-messages (keyed by setting paths such as ``steps.0.link_url``) are put back on the fields.
+messages (keyed by setting paths such as ``steps.0.link_url``) are put back on the fields. Fields
+map to settings by name (``widget.admin.form_mapping``): a new setting needs its declaration in
+the model and a field here, and a test fails while either is missing.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app
+from flask import abort, current_app
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.fields.core import Field
 
-from ..settings import DETAIL_LEVELS, LANGUAGES, OPTIONAL_FIELDS, WEBHOOK_FORMATS, validate_settings
-from .forms import AdminForm
+from ..settings import DETAIL_LEVELS, LANGUAGES, WEBHOOK_FORMATS, WidgetSettings, validate_settings
+from ..settings.schema import WIDGET_NAME_LIMIT
+from .form_mapping import attach_error, form_data, max_items, settings_typed
+from .forms import AdminForm, csrf_failed
 
-MAX_ITEMS = 20
 BLANK_ROWS = 2
-TEXTS = ("practice_name", "heading", "intro", "waitlist_text", "response_time", "crisis_notice",
-         "consent_text", "submit_label", "launcher_label", "thank_you_heading", "thank_you_text",
-         "alert_email", "webhook_url", "hubspot_portal_id", "hubspot_form_guid")
-CHOICES = ("language", "detail_level", "webhook_format")
-FLAGS = ("accepting_new_clients", "confirmation_email")
-LINE_LISTS = ("allowed_origins", "notify_emails")
 LANGUAGE_NAMES = {"en": "English", "es": "Español (Spanish)"}
 DETAIL_NAMES = {
     "full": "Everything the person wrote, including their message",
@@ -77,9 +71,10 @@ class SettingsForm(AdminForm):
     practice_name = StringField("Practice name")
     heading = StringField("Heading")
     intro = TextAreaField("Introduction")
-    steps = FieldList(FormField(StepForm), min_entries=3, max_entries=3)
-    services = FieldList(FormField(ServiceForm), max_entries=MAX_ITEMS)
-    locations = FieldList(FormField(LocationForm), max_entries=MAX_ITEMS)
+    steps = FieldList(FormField(StepForm), min_entries=max_items(WidgetSettings, "steps"),
+                      max_entries=max_items(WidgetSettings, "steps"))
+    services = FieldList(FormField(ServiceForm), max_entries=max_items(WidgetSettings, "services"))
+    locations = FieldList(FormField(LocationForm), max_entries=max_items(WidgetSettings, "locations"))
     accepting_new_clients = BooleanField("Accepting new clients")
     waitlist_text = TextAreaField("Waitlist note (shown while not accepting new clients)")
     response_time = StringField("When you reply (completes “Someone will contact you …”)")
@@ -111,28 +106,13 @@ class SettingsForm(AdminForm):
     setting_errors: dict[str, str]
 
 
-def form_data(name: str, settings: dict[str, Any]) -> dict[str, Any]:
-    """Return the form's initial data for saved settings (with blank rows to add services)."""
-    data: dict[str, Any] = {key: settings.get(key, "") for key in (*TEXTS, *CHOICES, *FLAGS)}
-    data.update(
-        name=name, steps=settings["steps"], theme=settings["theme"], fields=settings["fields"],
-        retention_days=str(settings["retention_days"]),
-        allowed_origins="\n".join(settings["allowed_origins"]),
-        notify_emails="\n".join(settings["notify_emails"]),
-    )
-    for key in ("services", "locations"):
-        rows = list(settings[key])
-        data[key] = rows + [{}] * min(BLANK_ROWS, MAX_ITEMS - len(rows))
-    return data
-
-
-def build_form(name: str, settings: dict[str, Any]) -> SettingsForm:
-    """Return the form filled from saved settings."""
-    data = form_data(name, settings)
-    form = SettingsForm(formdata=None, data=data)
-    for key in ("services", "locations"):
-        while len(getattr(form, key).entries) < len(data[key]):
-            getattr(form, key).append_entry({})
+def build_form(name: str, settings: WidgetSettings) -> SettingsForm:
+    """Return the form filled from saved settings, with blank rows to add services and locations."""
+    form = SettingsForm(formdata=None, data={"name": name, **form_data(settings)})
+    for field in form:
+        if isinstance(field, FieldList) and field.min_entries != field.max_entries:
+            for _ in range(min(BLANK_ROWS, field.max_entries - len(field.entries))):
+                field.append_entry({})
     _no_errors(form)
     return form
 
@@ -144,75 +124,35 @@ def submitted_form() -> SettingsForm:
     return form
 
 
+def posted_form(expired: str) -> SettingsForm:
+    """Return the form filled from the request, or answer 400 with ``expired`` when its CSRF token failed."""
+    form = submitted_form()
+    if not form.validate() and csrf_failed(form):
+        abort(400, description=expired)
+    return form
+
+
 def _no_errors(form: SettingsForm) -> None:
     form.group_errors = {}
     form.setting_errors = {}
 
 
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def _rows(field: FieldList, keys: tuple[str, ...]) -> tuple[list[dict[str, str]], list[int]]:
-    """Return the non-blank rows and, for each, its index in the form."""
-    rows, where = [], []
-    for index, entry in enumerate(field.entries):
-        values = {key: (entry.form[key].data or "").strip() for key in keys}
-        if any(values.values()):
-            rows.append(values)
-            where.append(index)
-    return rows, where
-
-
-def raw_settings(form: SettingsForm) -> tuple[dict[str, Any], dict[str, list[int]]]:
-    """Return the settings as typed, for ``validate_settings``, and where each list row sits."""
-    raw: dict[str, Any] = {key: form[key].data or "" for key in (*TEXTS, *CHOICES)}
-    raw.update({key: bool(form[key].data) for key in FLAGS})
-    raw.update({key: _lines(form[key].data) for key in LINE_LISTS})
-    raw["steps"] = [{key: entry.form[key].data or "" for key in ("title", "text", "link_url", "link_label")}
-                    for entry in form.steps.entries]
-    raw["services"], service_rows = _rows(form.services, ("name", "description", "url"))
-    raw["locations"], location_rows = _rows(form.locations, ("name", "city", "url"))
-    raw["theme"] = {key: form.theme.form[key].data or "" for key in
-                    ("accent_color", "background_color", "text_color", "radius", "font_stack")}
-    raw["fields"] = {key: bool(form.fields.form[key].data) for key in OPTIONAL_FIELDS}
-    raw["retention_days"] = (form.retention_days.data or "").strip()
-    return raw, {"services": service_rows, "locations": location_rows}
-
-
-def check(form: SettingsForm, resolve_webhook: bool = True) -> tuple[dict[str, Any], bool]:
-    """Validate what was typed; put each message on its field; return (clean settings, ok).
+def check(form: SettingsForm, resolve_webhook: bool = True,
+          fallback: WidgetSettings | None = None) -> tuple[WidgetSettings, bool]:
+    """Validate what was typed; put each message on its field; return (settings, ok).
 
     ``resolve_webhook=False`` skips the webhook's DNS lookup (the preview runs on every keystroke).
+    When something is wrong, the settings carry ``fallback``'s value for each failing setting.
     """
-    raw, rows = raw_settings(form)
+    raw, rows = settings_typed(form, WidgetSettings)
     allow_private = current_app.config["RTR_WEBHOOK_ALLOW_PRIVATE"] if resolve_webhook else None
-    clean, errors = validate_settings(raw, allow_private)
+    clean, errors = validate_settings(raw, allow_private, fallback=fallback)
     name = (form.name.data or "").strip()
     if not name:
         errors["name"] = "Give the widget a name, e.g. the practice's name."
-    elif len(name) > 200:
-        errors["name"] = "Keep this under 200 characters."
+    elif len(name) > WIDGET_NAME_LIMIT:
+        errors["name"] = f"Keep this under {WIDGET_NAME_LIMIT} characters."
     form.setting_errors = errors
     for path, message in errors.items():
-        _attach(form, path, message, rows)
+        attach_error(form, path, message, rows)
     return clean, not errors
-
-
-def _attach(form: SettingsForm, path: str, message: str, rows: dict[str, list[int]]) -> None:
-    parts = path.split(".")
-    head = parts[0]
-    field: Field | None = None
-    if head in LINE_LISTS and len(parts) == 2:
-        field, message = form[head], f"Line {int(parts[1]) + 1}: {message}"
-    elif head in ("steps", "services", "locations") and len(parts) == 3:
-        index = int(parts[1]) if head == "steps" else rows[head][int(parts[1])]
-        field = getattr(form, head).entries[index].form[parts[2]]
-    elif head in ("theme", "fields") and len(parts) == 2 and parts[1] in getattr(form, head).form:
-        field = getattr(form, head).form[parts[1]]
-    elif len(parts) == 1 and head in form and head not in ("steps", "services", "locations", "theme", "fields"):
-        field = form[head]
-    if field is None:
-        form.group_errors.setdefault(head, []).append(message)
-    else:
-        field.errors = [*field.errors, message]

@@ -14,14 +14,14 @@ from ..queries.audit import record
 from ..queries.card_heights import stored
 from ..queries.leads import count_for_widget
 from ..queries.widgets import create_widget, delete_widget, list_widgets, save_settings
-from ..settings import default_settings, validate_settings
+from ..settings import validate_settings
 from ..state import get_state
 from .audit import changed_paths
 from .auth import actor, login_required
 from .blueprint import blueprint
 from .card_height import WIDTHS
+from .contrast import contrast_warnings, form_colours
 from .forms import ActionForm, NewWidgetForm, csrf_failed
-from .preview import contrast_warnings
 from .session import flash
 from .settings_form import SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
@@ -41,10 +41,9 @@ def send_waiting_webhooks(store: Store, widget_id: str) -> str:
 def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200, **extra: Any) -> Any:
     """Render the edit page: settings form, preview, snippets and delivery tools."""
     form = form or build_form(widget.name, widget.settings)
-    theme = {key: form.theme.form[key].data for key in ("accent_color", "background_color", "text_color")}
     return render_template(
         "rtr/admin/widget_edit.html", widget=widget, form=form, action_form=ActionForm(),
-        snippets=snippets(widget), contrast=contrast_warnings(theme), card_widths=WIDTHS,
+        snippets=snippets(widget), contrast=contrast_warnings(form_colours(form)), card_widths=WIDTHS,
         card_measured=stored(get_state().store, widget.id), **extra,
     ), status
 
@@ -64,7 +63,7 @@ def new_widget() -> Any:
     form = NewWidgetForm()
     if form.validate_on_submit():
         name = (form.name.data or "").strip()
-        settings, errors = validate_settings(default_settings(name))
+        settings, errors = validate_settings({"practice_name": name})
         if errors:
             form.name.errors = [*form.name.errors, *errors.values()]
         else:
@@ -88,12 +87,13 @@ def edit_widget(widget_id: str) -> Any:
         return render_edit(widget, form, status=400)
     store = get_state().store
     name = (form.name.data or "").strip()
-    changed = changed_paths(widget.settings, clean) + (["name"] if name != widget.name else [])
+    changed = changed_paths(widget.settings.model_dump(), clean.model_dump())
+    changed += ["name"] if name != widget.name else []
     if changed:
         save_settings(store, widget.id, clean, name=name)
         record(store, actor(), "widget.settings", ", ".join(changed), widget_id=widget.id)
         message = "Saved. Every page with the widget shows the new settings now."
-        if widget.webhook_disabled_at and clean.get("webhook_url") and "webhook_url" in changed:
+        if widget.webhook_disabled_at and clean.webhook_url and "webhook_url" in changed:
             message += " The webhook is on again at its new address. " + send_waiting_webhooks(store, widget.id)
         flash(message, "success")
     else:

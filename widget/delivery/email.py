@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Flask, current_app, render_template
 
+from ..email_address import check_email
 from ..links import admin_lead_url
 from ..models import Widget
-from ..settings import check_email
+from ..settings import WidgetSettings
 from . import mailer
 from .base import Job, Outcome
 from .headers import header_text, is_header_safe, new_message
@@ -23,7 +24,6 @@ from .smtp_config import effective_smtp
 
 log = logging.getLogger("widget.delivery.email")
 
-DETAIL_LEVELS = ("full", "contact", "alert")
 CONTACT_FIELDS = ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
                   "ok_to_voicemail", "service", "location", "page_url")
 FULL_FIELDS = (*CONTACT_FIELDS, "message", "language", "utm")
@@ -43,7 +43,7 @@ def send_confirmation(job: Job) -> Outcome:
 
 def send_test(widget: Widget) -> Outcome:
     """Send a test email to the widget's notify addresses now and return how it went."""
-    recipients = _targets(widget.settings.get("notify_emails") or [])
+    recipients = _targets(widget.settings.notify_emails)
     if not recipients:
         return Outcome("dead", "This widget has no notification email addresses yet.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -96,19 +96,18 @@ def build_confirmation_message(app: Flask, job: Job, recipients: list[str]) -> E
     subject = "We received your request — " + _practice(settings)
     visitor = _safe_address(job.lead["email"])
     message = _message(app, [str(visitor)], subject, job.delivery["message_id"], job.lead["created_at"])
-    practice_inbox = [a for a in settings.get("notify_emails") or [] if _safe_address(a) is not None]
+    practice_inbox = [a for a in settings.notify_emails if _safe_address(a) is not None]
     if practice_inbox:
         message["Reply-To"] = practice_inbox[0]
-    context = {"practice_name": _practice(settings), "response_time": settings.get("response_time", ""),
-               "crisis_notice": settings.get("crisis_notice", ""), "settings": settings}
+    context = {"practice_name": _practice(settings), "response_time": settings.response_time,
+               "crisis_notice": settings.crisis_notice, "settings": settings}
     _bodies(message, "confirmation", context)
     return message
 
 
 def lead_context(app: Flask, job: Job) -> dict[str, Any]:
     """Return what the lead templates may show, cut to the widget's detail level."""
-    level = job.widget.settings.get("detail_level") or "contact"
-    level = level if level in DETAIL_LEVELS else "contact"
+    level = job.widget.settings.detail_level
     fields = {"full": FULL_FIELDS, "contact": CONTACT_FIELDS, "alert": ()}[level]
     lead = {key: job.lead.get(key) for key in fields}
     if "utm" in lead and isinstance(lead["utm"], str):
@@ -159,5 +158,5 @@ def _targets(target: Any) -> list[str]:
     return usable_addresses(target)
 
 
-def _practice(settings: dict[str, Any]) -> str:
-    return header_text(settings.get("practice_name") or "your practice")
+def _practice(settings: WidgetSettings) -> str:
+    return header_text(settings.practice_name)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from ..models import Widget
+from ..origins import split_url
 
 HUBSPOT_PATH = "/submissions/v3/integration/submit/{portal}/{guid}"
 
@@ -25,7 +26,7 @@ def lead_data(lead: dict[str, Any], widget: Widget, admin_url: str = "") -> dict
     data: dict[str, Any] = {
         "id": lead["public_id"],
         "widget_id": widget.id,
-        "practice_name": widget.settings.get("practice_name", widget.name),
+        "practice_name": widget.settings.practice_name,
         "created_at": iso(lead["created_at"]),
         "name": lead["name"],
         "email": lead["email"],
@@ -42,7 +43,7 @@ def lead_data(lead: dict[str, Any], widget: Widget, admin_url: str = "") -> dict
         "consent": {"text": lead["consent_text"], "version": lead["consent_version"],
                     "at": iso(lead["consented_at"])},
     }
-    if widget.settings.get("detail_level") == "full":
+    if widget.settings.detail_level == "full":
         data["message"] = lead["message"]
     if admin_url:
         data["admin_url"] = admin_url
@@ -56,10 +57,10 @@ def event(kind: str, data: dict[str, Any], now: float) -> dict[str, Any]:
 
 def hubspot_url(url: str, widget: Widget) -> str:
     """Return the Forms submission URL: the configured URL, with HubSpot's path when it has none."""
-    parts = urlsplit(url)
-    if parts.path not in ("", "/"):
+    parts = split_url(url)
+    if parts is None or parts.path not in ("", "/"):
         return url
-    path = HUBSPOT_PATH.format(portal=widget.settings["hubspot_portal_id"], guid=widget.settings["hubspot_form_guid"])
+    path = HUBSPOT_PATH.format(portal=widget.settings.hubspot_portal_id, guid=widget.settings.hubspot_form_guid)
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
@@ -74,9 +75,9 @@ def hubspot_submission(lead: dict[str, Any], widget: Widget) -> dict[str, Any]:
     """
     first, _, last = lead["name"].strip().partition(" ")
     fields = [("email", lead["email"]), ("firstname", first), ("lastname", last.strip()), ("phone", lead["phone"])]
-    if widget.settings.get("detail_level") == "full" and lead["message"]:
+    if widget.settings.detail_level == "full" and lead["message"]:
         fields.append(("message", lead["message"]))
-    context: dict[str, Any] = {"pageName": widget.settings.get("practice_name", widget.name)}
+    context: dict[str, Any] = {"pageName": widget.settings.practice_name}
     if lead["page_url"]:
         context["pageUri"] = lead["page_url"]
     return {

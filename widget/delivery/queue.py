@@ -7,7 +7,6 @@ single writer (``BEGIN IMMEDIATE``), so the same statement is atomic on both.
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from typing import Any
@@ -18,6 +17,7 @@ from ..db import Store
 from ..models import Widget
 from ..routing import current_target
 from ..schema import attempts, deliveries, leads, widgets
+from ..settings import WidgetSettings
 from .base import Job, Outcome
 
 #: Jitter spreads retries by up to this fraction of the delay either way.
@@ -162,7 +162,7 @@ def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> i
             .join(widgets, widgets.c.id == deliveries.c.widget_id).where(chosen)
         ).all()
         for row in found:
-            target = current_target(row.channel, _settings(row.settings))
+            target = current_target(row.channel, WidgetSettings.from_stored(row.settings))
             if target:
                 conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(target=target))
         count = conn.execute(
@@ -185,10 +185,6 @@ def resume_webhook(store: Store, widget_id: str, now: float | None = None) -> in
                                           deliveries.c.status == "disabled")
         ).scalars().all()
     return replay(store, list(parked), now)
-
-
-def _settings(value: Any) -> dict[str, Any]:
-    return json.loads(value) if isinstance(value, str) else dict(value or {})
 
 
 def failed_ids(store: Store, widget_id: str | None = None) -> list[int]:

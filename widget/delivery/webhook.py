@@ -66,7 +66,7 @@ def send(job: Job) -> Outcome:
     if widget.webhook_disabled_at is not None:
         # Parked, not sent: the receiver said 410 Gone. Turning the webhook back on sends it.
         return Outcome("disabled", "Not sent: the webhook is switched off since its receiver answered 410 Gone.")
-    if widget.settings.get("webhook_format") == "hubspot":
+    if widget.settings.webhook_format == "hubspot":
         url = hubspot_url(url, widget)
         payload: dict[str, Any] = hubspot_submission(job.lead, widget)
     else:
@@ -78,11 +78,11 @@ def send(job: Job) -> Outcome:
 
 def send_test(widget: Widget) -> Outcome:
     """Send a ``webhook.test`` event to the widget's webhook now and return what happened."""
-    url = widget.settings.get("webhook_url") or ""
+    url = widget.settings.webhook_url
     if not url:
         return Outcome("dead", "This widget has no webhook URL.")
     now = time.time()
-    data = {"widget_id": widget.id, "practice_name": widget.settings.get("practice_name", widget.name),
+    data = {"widget_id": widget.id, "practice_name": widget.settings.practice_name,
             "note": "A test from Ready to Rebuild: no person's details are in this event."}
     return post(url, widget, f"msg_test_{uuid.uuid4().hex}", event("webhook.test", data, now), now)
 

@@ -172,8 +172,7 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
 
         subject, body = alert_text(app, job, outcome, status)
         settings = job.widget.settings
-        send_alert(app, subject, body, to=[settings.get("alert_email") or ""],
-                   fallback_to=settings.get("notify_emails") or [])
+        send_alert(app, subject, body, to=[settings.alert_email], fallback_to=list(settings.notify_emails))
 
 
 def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from ..db import Store
 from ..models import Widget, new_webhook_secret, new_widget_id
 from ..routing import current_target
 from ..schema import deliveries, widgets
+from ..settings import WidgetSettings
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,11 @@ class WidgetImport:
 
     id: str
     name: str
-    settings: dict[str, Any]
+    settings: WidgetSettings
     webhook_secret: str | None = None
 
 
-def create_widget(store: Store, name: str, settings: dict[str, Any], widget_id: str | None = None,
+def create_widget(store: Store, name: str, settings: WidgetSettings, widget_id: str | None = None,
                   webhook_secret: str | None = None) -> Widget:
     """Store a new widget (a fresh id and webhook secret unless given) and return it."""
     now = time.time()
@@ -35,7 +36,7 @@ def create_widget(store: Store, name: str, settings: dict[str, Any], widget_id: 
         "webhook_secret": webhook_secret or new_webhook_secret(), "created_at": now, "updated_at": now,
     }
     with store.engine.begin() as conn:
-        conn.execute(insert(widgets).values(**row))
+        conn.execute(insert(widgets).values({**row, "settings": settings.model_dump(mode="json")}))
     return Widget(**row)
 
 
@@ -51,25 +52,26 @@ def list_widgets(store: Store) -> list[Widget]:
     return [Widget.from_row(row) for row in rows]
 
 
-def save_settings(store: Store, widget_id: str, settings: dict[str, Any], name: str | None = None) -> int:
+def save_settings(store: Store, widget_id: str, settings: WidgetSettings, name: str | None = None) -> int:
     """Store new settings and return the new version number.
 
     A different webhook URL is a different endpoint: one switched off by a 410 comes back on.
     """
     with store.engine.begin() as conn:
         row = conn.execute(select(widgets.c.version, widgets.c.settings).where(widgets.c.id == widget_id)).one()
-        current, old = row.version, row.settings
-        values: dict[str, Any] = {"settings": settings, "version": current + 1, "updated_at": time.time()}
+        current, old = row.version, WidgetSettings.from_stored(row.settings)
+        values: dict[str, Any] = {"settings": settings.model_dump(mode="json"), "version": current + 1,
+                                  "updated_at": time.time()}
         if name is not None:
             values["name"] = name
-        if (old or {}).get("webhook_url") != settings.get("webhook_url"):
+        if old.webhook_url != settings.webhook_url:
             values["webhook_disabled_at"] = None
         _retarget_pending(conn, widget_id, settings)
         conn.execute(update(widgets).where(widgets.c.id == widget_id).values(**values))
     return current + 1
 
 
-def _retarget_pending(conn: Connection, widget_id: str, settings: dict[str, Any]) -> None:
+def _retarget_pending(conn: Connection, widget_id: str, settings: WidgetSettings) -> None:
     """Point deliveries still waiting to be sent at the addresses just saved (a fixed typo counts)."""
     for channel in ("email", "webhook"):
         target = current_target(channel, settings)
@@ -112,18 +114,19 @@ def import_widgets(store: Store, items: Iterable[WidgetImport]) -> tuple[int, in
         for item in items:
             if item.id in current:
                 row = current[item.id]
-                values: dict[str, Any] = {"name": item.name, "settings": item.settings,
+                values: dict[str, Any] = {"name": item.name, "settings": item.settings.model_dump(mode="json"),
                                           "version": row.version + 1, "updated_at": now}
                 if item.webhook_secret:
                     values["webhook_secret"] = item.webhook_secret
-                new_url = item.settings.get("webhook_url")
-                if row.webhook_disabled_at and new_url and new_url != (row.settings or {}).get("webhook_url"):
+                new_url = item.settings.webhook_url
+                old_url = WidgetSettings.from_stored(row.settings).webhook_url
+                if row.webhook_disabled_at and new_url and new_url != old_url:
                     moved.append(item.id)
                 conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
                 updated += 1
             else:
                 conn.execute(insert(widgets).values(
-                    id=item.id, name=item.name, settings=item.settings, version=1,
+                    id=item.id, name=item.name, settings=item.settings.model_dump(mode="json"), version=1,
                     webhook_secret=item.webhook_secret or new_webhook_secret(), created_at=now, updated_at=now,
                 ))
                 created += 1

@@ -1,4 +1,4 @@
-/* Ready to Rebuild admin: copy buttons, the live preview and the contrast check.
+/* Ready to Rebuild admin: copy buttons, the live preview and its contrast warnings.
    Every page works without it; configured text is only ever set with textContent. */
 (function () {
   'use strict';
@@ -6,19 +6,20 @@
   var d = document;
 
   // Copy buttons: <button data-copy="#selector">, status in the next [data-copy-status].
+  // The async Clipboard API only exists on https (and localhost) pages; elsewhere the text is
+  // selected for the person to copy with the keyboard, and the status says how.
   function copyText(text) {
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
-    return new Promise(function (resolve, reject) {
-      var area = d.createElement('textarea');
-      area.value = text;
-      area.setAttribute('readonly', '');
-      area.className = 'visually-hidden';
-      d.body.appendChild(area);
-      area.select();
-      var ok = d.execCommand('copy');
-      d.body.removeChild(area);
-      if (ok) { resolve(); } else { reject(new Error('copy refused')); }
-    });
+    return Promise.reject(new Error('no clipboard access here'));
+  }
+
+  function selectForCopy(source) {
+    source.focus();
+    if (source.select) {
+      source.select();
+    } else {
+      window.getSelection().selectAllChildren(source);
+    }
   }
 
   d.addEventListener('click', function (event) {
@@ -31,55 +32,26 @@
     copyText(text.trim()).then(function () {
       if (status) status.textContent = 'Copied.';
     }, function () {
-      if (source.select) source.select();
+      selectForCopy(source);
       if (status) status.textContent = 'Press Ctrl+C (or ⌘C) to copy the selected text.';
     });
   });
 
-  // WCAG contrast, the same pairs as widget/admin/preview.py.
-  var HEX = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
-  var PAIRS = [
-    ['text', 'background', 'Text on the card background'],
-    ['accent', 'background', 'Links (accent colour) on the card background'],
-    ['#ffffff', 'accent', 'White button text on the accent colour']
-  ];
-
-  function luminance(hex) {
-    var h = hex.replace('#', '');
-    if (h.length === 3) h = h.replace(/./g, '$&$&');
-    return [0, 2, 4].reduce(function (sum, i, n) {
-      var c = parseInt(h.substr(i, 2), 16) / 255;
-      c = c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-      return sum + c * [0.2126, 0.7152, 0.0722][n];
-    }, 0);
-  }
-
-  function ratio(a, b) {
-    var x = luminance(a), y = luminance(b);
-    return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
-  }
-
-  function checkContrast(form, box) {
-    var colours = {};
-    form.querySelectorAll('[data-colour]').forEach(function (input) {
-      colours[input.getAttribute('data-colour')] = input.value.trim();
-    });
-    var notes = [];
-    PAIRS.forEach(function (pair) {
-      var fore = pair[0].charAt(0) === '#' ? pair[0] : colours[pair[0]], back = colours[pair[1]];
-      if (!HEX.test(fore || '') || !HEX.test(back || '')) return;
-      var r = ratio(fore, back);
-      if (r < 4.5) {
-        notes.push(pair[2] + ': contrast ' + r.toFixed(1) + ':1 is under the 4.5:1 that WCAG AA asks for; ' +
-          'some visitors will struggle to read it.');
-      }
-    });
-    box.replaceChildren.apply(box, notes.map(function (text) {
-      var p = d.createElement('p');
-      p.className = 'warning';
-      p.textContent = text;
-      return p;
-    }));
+  // Contrast warnings: the server checks the colours (widget/admin/contrast.py); this only shows them.
+  function showContrast(form, box) {
+    fetch(form.getAttribute('data-contrast-url'), {
+      method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: {Accept: 'application/json'}
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (answer) {
+      if (!answer) return;
+      box.replaceChildren.apply(box, answer.warnings.map(function (text) {
+        var p = d.createElement('p');
+        p.className = 'warning';
+        p.textContent = text;
+        return p;
+      }));
+    }, function () { /* offline for a moment: keep the last warnings */ });
   }
 
   // Live preview: post a copy of the form (unsaved settings) into the preview iframe.
@@ -99,8 +71,10 @@
     }
     function changed() {
       clearTimeout(timer);
-      timer = setTimeout(refresh, 350);
-      if (contrast) checkContrast(form, contrast);
+      timer = setTimeout(function () {
+        refresh();
+        if (contrast) showContrast(form, contrast);
+      }, 350);
     }
     form.addEventListener('input', changed);
     form.addEventListener('change', changed);
