@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from widget.queries.accounts import get_admin, set_role
+from widget.queries.accounts import get_admin, note_sign_in, set_role
 from widget.queries.audit import entries
 from widget.state import get_state
 
@@ -56,11 +56,13 @@ def _role(owner: FlaskClient, admin_id: int, role: str) -> str:
 
 def test_the_accounts_page_lists_admins_with_role_two_factor_and_last_sign_in(app: Flask, owner: FlaskClient) -> None:
     signed_in(app.test_client(), "sam", role="staff")
+    note_sign_in(get_state(app).store, get_admin(get_state(app).store, "ann").id, now=1_700_000_000)
     page = owner.get("/admin/accounts").get_data(as_text=True)
-    rows = re.findall(r"<tr>\s*<th scope=\"row\">(\w+).*?</tr>", page, re.S)
-    assert rows == ["ann", "sam"]
-    sam_row = page[page.index('<th scope="row">sam'):].split("</tr>")[0]
-    assert '<option selected value="staff">' in sam_row and ">Off<" in sam_row and "Never" in sam_row
+    items = re.findall(r'<li class="card account-item">\s*<h2>(\w+)(.*?)</li>', page, re.S)
+    assert [name for name, _ in items] == ["ann", "sam"]
+    ann, sam = (item for _, item in items)
+    assert "(you)" in ann and '<option selected value="owner">' in ann and ">2023-11-14 22:13 UTC</time>" in ann
+    assert '<option selected value="staff">' in sam and ">Off<" in sam and "<dd>never</dd>" in sam
 
 
 def test_owners_change_roles_but_never_leave_no_owner(app: Flask, owner: FlaskClient) -> None:
