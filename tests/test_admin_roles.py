@@ -134,3 +134,13 @@ def test_an_owner_who_removes_themselves_is_signed_out(app: Flask, owner: FlaskC
 @pytest.mark.parametrize("path", ["/admin/accounts/999/remove", "/admin/accounts/999/role"])
 def test_unknown_admins_are_404(owner: FlaskClient, path: str) -> None:
     assert owner.post(path, data={"csrf_token": csrf(owner, "/admin/accounts")}).status_code == 404
+
+
+def test_staff_pages_offer_no_links_staff_cant_follow(app: Flask) -> None:
+    staff = signed_in(app.test_client(), "sam", role="staff")
+    owner = signed_in(app.test_client(), "ann")
+    assert "/admin/widgets/demo/stats" in owner.get("/admin/leads?widget=demo").get_data(as_text=True)
+    page = staff.get("/admin/leads?widget=demo").get_data(as_text=True)
+    for link in re.findall(r'href="(/admin/[^"]*)"', page):
+        with staff.get(link) as response:
+            assert response.status_code != 403, link

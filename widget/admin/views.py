@@ -64,6 +64,12 @@ def admin_nav() -> list[tuple[str, str, bool]]:
             if may_use(endpoint, session)]
 
 
+@blueprint.app_template_global("rtr_admin_may")
+def admin_may(endpoint: str) -> bool:
+    """Tell templates whether the signed-in admin may open endpoint (hide links staff can't follow)."""
+    return may_use(endpoint, current_session())
+
+
 @blueprint.app_template_global("rtr_admin_home")
 def admin_home() -> str:
     """Return where the brand link leads: the widgets for owners, the inbox for staff."""
