@@ -83,6 +83,10 @@ DEFAULTS: dict[str, Any] = {
     "RTR_ADMIN_LOCK_AFTER": 5,
     #: Longest account lock in seconds; the lock starts at 1 s and doubles with each further failure.
     "RTR_ADMIN_LOCK_MAX_SECONDS": 300,
+    #: Seconds an emailed invitation to become an admin stays usable (once).
+    "RTR_ADMIN_INVITE_SECONDS": 3 * 24 * 3600,
+    #: Seconds an emailed password reset link stays usable (once).
+    "RTR_ADMIN_RESET_SECONDS": 30 * 60,
 }
 
 #: Keys holding text: their environment value is kept as typed, so a numeric password stays a string.
@@ -143,7 +147,7 @@ def validate(app: Flask) -> None:
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
                 "RTR_ADMIN_IDLE_SECONDS", "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS",
-                "RTR_ADMIN_LOCK_AFTER"):
+                "RTR_ADMIN_LOCK_AFTER", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS"):
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
                 "RTR_ADMIN_LOCK_MAX_SECONDS"):
