@@ -1,7 +1,9 @@
-"""Retention: delete each widget's leads a set number of days after they were delivered.
+"""Retention: delete each widget's leads a set number of days after they were settled.
 
-Leads that were never delivered are kept, so nothing a visitor sent disappears unseen. The worker
-runs the purge periodically and ``flask rtr purge`` runs it on demand.
+A lead is settled when each of its deliveries arrived or an admin marked it as handled. Leads with
+a delivery still sending, failed, parked (webhook off) or saved as a file are kept, so nothing a
+visitor sent disappears before someone has it. The worker runs the purge periodically and
+``flask rtr purge`` runs it on demand.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from .state import get_state
 
 
 def purge_expired(store: Store, now: float | None = None) -> dict[str, int]:
-    """Delete expired delivered leads; return how many went, by widget id (only non-zero)."""
+    """Delete leads settled longer ago than their widget keeps them; return how many went, by widget id."""
     now = time.time() if now is None else now
     removed: dict[str, int] = {}
     for widget in list_widgets(store):
@@ -45,6 +47,6 @@ def purge_command() -> None:
     store = get_state().store
     removed = purge_expired(store)
     for widget_id, count in sorted(removed.items()):
-        record(store, "command line", "leads.purged", f"{count} delivered lead(s) past retention", widget_id)
+        record(store, "command line", "leads.purged", f"{count} settled lead(s) past retention", widget_id)
         click.echo(f"{widget_id}: deleted {count} lead(s).")
     click.echo(f"Deleted {sum(removed.values())} lead(s) past their retention period.")

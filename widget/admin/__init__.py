@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     delivery_settings,
     leads,
     preview,
+    saved_emails,
     stats,
     views,
     widgets,

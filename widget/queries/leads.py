@@ -15,7 +15,7 @@ from ..db import Store
 from ..models import NewLead, ReplayError, Widget
 from ..routing import planned_deliveries
 from ..schema import attempts, deliveries, leads, used_tokens
-from .inbox import delivered_at_expression, has_delivery
+from .inbox import has_unsettled_delivery, settled_at_expression
 from .stats import bump
 
 CHUNK = 500
@@ -97,11 +97,15 @@ def count_for_widget(store: Store, widget_id: str) -> int:
 
 
 def expired_lead_ids(conn: Connection, widget_id: str, cutoff: float) -> list[int]:
-    """Return the widget's leads delivered before cutoff with nothing still waiting to go out."""
-    delivered = delivered_at_expression()
+    """Return the widget's leads settled before cutoff: each delivery arrived or was marked as handled.
+
+    A lead with a delivery still sending, failed, parked (webhook off) or saved as a file is kept:
+    someone has not received it yet. So is one with no delivery at all.
+    """
+    settled = settled_at_expression()
     query = select(leads.c.id).where(
-        and_(leads.c.widget_id == widget_id, delivered.is_not(None), delivered < cutoff),
-        ~has_delivery("pending"),
+        and_(leads.c.widget_id == widget_id, settled.is_not(None), settled < cutoff),
+        ~has_unsettled_delivery(),
     )
     return [row.id for row in conn.execute(query)]
 
