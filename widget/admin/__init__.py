@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     leads,
     preview,
     saved_emails,
+    spam,
     stats,
     views,
     widgets,

@@ -110,6 +110,8 @@ def _load(lead_id: str) -> dict[str, Any]:
 def lead_detail(lead_id: str) -> Any:
     """Show one lead, its deliveries and every attempt (time, channel, outcome, error)."""
     lead = _load(lead_id)
+    if lead["spam_reason"]:
+        return redirect(url_for("rtr_admin.spam", _anchor=f"request-{lead_id}"))
     widget = get_widget(get_state().store, lead["widget_id"])
     contacted = ContactedForm(contacted="" if lead["status"] == "contacted" else "1")
     return render_template(

@@ -31,8 +31,8 @@ class LeadFilter:
     until: dt.date | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
-        """Return the SQL conditions for this filter."""
-        conditions: list[ColumnElement[bool]] = []
+        """Return the SQL conditions for this filter (suspected spam is never in the inbox)."""
+        conditions: list[ColumnElement[bool]] = [leads.c.spam_reason.is_(None)]
         if self.widget_id:
             conditions.append(leads.c.widget_id == self.widget_id)
         if self.status:
