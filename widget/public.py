@@ -38,7 +38,7 @@ MODES = ("inline", "button", "popup", "page")
 def register(app: Flask, state: RTRState) -> None:
     """Mount the public blueprint at the configured prefix, with the submission limits on it."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
-    ratelimit.limit_submissions(state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
+    ratelimit.limit_submissions(app, state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
 
 
 # Static ----------------------------------------------------------------------------------------
@@ -98,9 +98,12 @@ def submit_lead(widget_id: str) -> Response:
     widget = _load_widget(widget_id)
     mode = _mode(request.form.get("mode"))
     if not submission_origin_allowed(request, widget):
+        ratelimit.count_against_client()
         return refuse(widget, 403, "origin_refused", field="origin")
     form = LeadForm(widget, language=_language(widget), formdata=request.form)
     if not form.validate():
+        if form.token.errors:  # expired, unreadable, or sent faster than a person types
+            ratelimit.count_against_client()
         _keep_or_refresh_token(form, widget)
         return _invalid(widget, form, mode)
     lead, spam = form.to_lead(consent_version(widget.settings.consent_text)), form.spam_mark()
@@ -110,7 +113,9 @@ def submit_lead(widget_id: str) -> Response:
         log_storage_error(error)
         return refuse(widget, 503, "storage_failed")
     except ReplayError:
+        ratelimit.count_against_client()
         return _sent_before(widget, form, lead, mode)
+    ratelimit.count_against_client()
     if spam is None:  # host subscribers can't change this answer: the lead is stored whatever they do
         signals.send_safely(signals.lead_received, current_app._get_current_object(), lead_id=lead_id,
                             widget_id=widget.id)

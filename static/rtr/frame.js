@@ -66,9 +66,19 @@
 
   function summary(text) {
     var box = d.getElementById('rtr-summary');
-    if (!box) return;
+    if (!box) return null;
     box.textContent = text;
     box.hidden = !text;
+    return box;
+  }
+
+  // Bring a message to where the person is looking: on a phone the Send button is a screen or more
+  // below the summary. Focus announces it (role=alert alone is not repeated for the same words);
+  // scrollIntoView also scrolls the host page around this frame.
+  function reveal(node) {
+    if (!node) return;
+    node.focus({ preventScroll: true });
+    node.scrollIntoView({ block: 'center' });
   }
 
   function showErrors(errors) {
@@ -91,7 +101,7 @@
         if (message && !first) first = input;
       }
     });
-    if (first) first.focus();
+    return first;
   }
 
   function showThanks(data) {
@@ -128,13 +138,14 @@
         if (response.ok && data.ok) return showThanks(data);
         if (data.token) form.querySelector('[name=token]').value = data.token;
         var errors = data.errors || {};
-        showErrors(errors);
-        // An expired token has no field of its own: its message (input kept, press again) leads.
-        summary(response.status === 429 ? root.getAttribute('data-rate-limited')
+        var first = showErrors(errors);
+        // A token's message (input kept, press again) has no field of its own: it leads.
+        var box = summary(response.status === 429 ? root.getAttribute('data-rate-limited')
           : errors.token || data.message || root.getAttribute('data-offline'));
+        reveal(errors.token ? box : first || box);
       });
     }, function () {
-      summary(root.getAttribute('data-offline'));
+      reveal(summary(root.getAttribute('data-offline')));
     }).then(function () {
       button.disabled = false;
       button.textContent = label;
