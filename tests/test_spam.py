@@ -16,9 +16,11 @@ from sqlalchemy import select, update
 
 from widget.config import DEFAULTS
 from widget.delivery.worker import Worker
+from widget.models import NewLead, SpamMark
 from widget.queries.inbox import LeadFilter, count_leads
+from widget.queries.leads import add_lead
 from widget.queries.stats import daily_series
-from widget.queries.widgets import create_widget
+from widget.queries.widgets import create_widget, get_widget
 from widget.retention import purge_spam
 from widget.schema import audit_log, deliveries, leads
 from widget.settings import WidgetSettings
@@ -187,3 +189,32 @@ def test_flask_rtr_purge_says_how_much_spam_went(app: Flask) -> None:
 def test_a_wrong_spam_retention_stops_start_up_naming_the_key(make_app: Callable[..., Flask], value: object) -> None:
     with pytest.raises(RuntimeError, match=re.escape("RTR_SPAM_RETENTION_DAYS")):
         make_app(RTR_SPAM_RETENTION_DAYS=value)
+
+
+@pytest.mark.parametrize("hidden", ["\x00\x01bot", "\u2028line\x85break", "x" * 5000, " \t ", "<script>x</script>"])
+def test_whatever_the_hidden_field_holds_is_stored_clean_or_not_at_all(app: Flask, client: FlaskClient,
+                                                                       hidden: str) -> None:
+    response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), website=hidden), headers=JSON)
+    assert response.status_code == 201
+    with app.extensions["rtr"].store.reading() as conn:
+        [row] = conn.execute(select(leads.c.spam_reason, leads.c.spam_detail)).all()
+    if hidden.strip():
+        assert row.spam_reason == "honeypot" and 0 < len(row.spam_detail) <= 200
+        assert not any(c in row.spam_detail for c in "\x00\x01\u2028\x85")
+    else:
+        assert tuple(row) == (None, None), "blank is not filled"
+    page = signed_in(client).get("/admin/spam").get_data(as_text=True)
+    assert "<script>x</script>" not in page
+
+
+def test_the_spam_page_is_paged_newest_first(app: Flask, client: FlaskClient) -> None:
+    store = app.extensions["rtr"].store
+    widget = get_widget(store, "demo")
+    for number in range(27):
+        add_lead(store, widget, NewLead(name=f"Bot {number:02}", email="b@example.org", consent_text="ok",
+                                        consent_version="v1"), spam=SpamMark("honeypot", "x"))
+    admin = signed_in(client)
+    first = admin.get("/admin/spam").get_data(as_text=True)
+    second = admin.get("/admin/spam?page=2").get_data(as_text=True)
+    assert "27 requests under suspected spam" in first and "Page 1 of 2" in first and 'rel="next"' in first
+    assert "Bot 26" in first and "Bot 00" in second and "Bot 00" not in first
