@@ -72,9 +72,7 @@
     return box;
   }
 
-  // Bring a message to where the person is looking: on a phone the Send button is a screen or more
-  // below the summary. Focus announces it (role=alert alone is not repeated for the same words);
-  // scrollIntoView also scrolls the host page around this frame.
+  // On a phone Send is a screen below the message: scroll it (and the host page) to it; focus announces it.
   function reveal(node) {
     if (!node) return;
     node.focus({ preventScroll: true });
