@@ -32,7 +32,8 @@ PUBLIC_ENDPOINTS = {"rtr_admin.login", "rtr_admin.login_code", "rtr_admin.setup"
 #: What staff may use: the inbox (requests, a request's page and its buttons, the CSV), their own account.
 STAFF_ENDPOINTS = {
     "rtr_admin.inbox", "rtr_admin.lead_detail", "rtr_admin.replay_delivery", "rtr_admin.mark_contacted",
-    "rtr_admin.delete_lead", "rtr_admin.export_csv",
+    "rtr_admin.delete_lead", "rtr_admin.export_csv", "rtr_admin.mark_handled",
+    "rtr_admin.spam", "rtr_admin.release_spam", "rtr_admin.delete_spam",
     "rtr_admin.account", "rtr_admin.account_email", "rtr_admin.password", "rtr_admin.two_factor",
     "rtr_admin.two_factor_off", "rtr_admin.recovery_codes", "rtr_admin.logout",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -16,6 +17,7 @@ from widget.queries import stats
 from widget.queries.inbox import LeadFilter, count_leads, iter_leads, list_leads
 from widget.queries.leads import get_lead
 from widget.queries.widgets import create_widget, get_widget
+from widget.retention import purge_expired
 from widget.schema import attempts, audit_log, daily_stats, deliveries, leads
 from widget.settings import WidgetSettings
 
@@ -46,7 +48,7 @@ def _page(admin: FlaskClient, url: str) -> str:
 ENDPOINTS = [("get", "/admin/leads"), ("get", "/admin/leads/{id}"), ("get", "/admin/leads.csv"),
              ("get", "/admin/leads/{id}/delete"), ("post", "/admin/leads/{id}/delete"),
              ("post", "/admin/leads/{id}/contacted"), ("post", "/admin/leads/{id}/deliveries/1/replay"),
-             ("get", "/admin/widgets/demo/stats")]
+             ("post", "/admin/leads/{id}/deliveries/1/handled"), ("get", "/admin/widgets/demo/stats")]
 
 
 @pytest.mark.parametrize("method, url", ENDPOINTS)
@@ -59,7 +61,7 @@ def test_every_lead_page_needs_a_login(client: FlaskClient, store: Store, method
 
 @pytest.mark.parametrize("method, url", [
     ("get", "/admin/leads/{id}"), ("get", "/admin/leads/{id}/delete"), ("post", "/admin/leads/{id}/contacted"),
-    ("post", "/admin/leads/1/deliveries/{id}/replay"),
+    ("post", "/admin/leads/1/deliveries/{id}/replay"), ("post", "/admin/leads/{id}/deliveries/1/handled"),
 ])
 @pytest.mark.parametrize("number", ["0", "2", str(2**63), "99999999999999999999", "f" * 32, "x" * 500])
 def test_a_missing_or_impossible_lead_number_is_a_404(admin: FlaskClient, store: Store, method: str, url: str,
@@ -125,10 +127,12 @@ def test_inbox_filters_by_widget_status_and_date(admin: FlaskClient, store: Stor
 def test_inbox_states_the_retention_period(admin: FlaskClient) -> None:
     page = _page(admin, "/admin/leads")
     assert "Harbor Light Couples Therapy after 90 days" in page
-    assert "never delivered are kept" in page and "No requests yet." in page
+    assert "only saved as a file are kept until you send it, mark it as handled" in page
+    assert "No requests yet." in page
 
 
 def test_detail_shows_every_attempt_and_replays_a_dead_delivery(admin: FlaskClient, store: Store) -> None:
+    admin.application.config["RTR_SMTP_HOST"] = "smtp.harbor.example"  # email is set up (nothing is sent here)
     row_id = submit(admin, message="We need help <b>now</b>")
     set_deliveries(store, row_id, "dead", dt.datetime(2026, 4, 2, 9, 30, tzinfo=dt.UTC).timestamp(),
                    error="SMTP 550 5.1.1 mailbox unavailable")
@@ -152,6 +156,58 @@ def test_detail_shows_every_attempt_and_replays_a_dead_delivery(admin: FlaskClie
     again = admin.post(f"/admin/leads/{lead_id}/deliveries/{delivery_id}/replay",
                        data={"csrf_token": csrf_token(page)}, follow_redirects=True)
     assert "Only failed deliveries can be sent again" in again.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["dead", "disabled", "saved_to_file"])
+def test_mark_as_handled_records_who_and_when_and_lets_retention_delete_the_lead(
+        admin: FlaskClient, store: Store, status: str) -> None:
+    row_id = submit(admin, name="Handled Person")
+    set_deliveries(store, row_id, status, time.time() - 100 * DAY, error="SMTP 550 5.1.1 mailbox unavailable")
+    url = f"/admin/leads/{public_id_of(store, row_id)}"
+    page = _page(admin, url)
+    (delivery_id,) = re.findall(r"/deliveries/(\d+)/handled", page)
+    assert purge_expired(store, time.time() + 365 * DAY) == {}, "not handled yet: kept"
+
+    response = admin.post(f"{url}/deliveries/{delivery_id}/handled", data={"csrf_token": csrf_token(page)},
+                          follow_redirects=True)
+    assert "Marked as handled." in response.get_data(as_text=True)
+    with store.reading() as conn:
+        row = conn.execute(deliveries.select().where(deliveries.c.id == int(delivery_id))).one()
+    assert (row.status, row.resolved_by) == ("resolved", "ann") and time.time() - row.resolved_at < 60
+    page = _page(admin, url)
+    assert "Marked as handled by ann on" in page and "SMTP 550 5.1.1 mailbox unavailable" in page
+    assert f"/deliveries/{delivery_id}/handled" not in page
+    [entry] = _audit(store, "delivery.handled")
+    assert entry.actor == "ann" and "Handled Person" not in entry.detail and status in entry.detail
+    again = admin.post(f"{url}/deliveries/{delivery_id}/handled", data={"csrf_token": csrf_token(page)},
+                       follow_redirects=True)
+    assert "can be marked as handled; this one is not" in again.get_data(as_text=True)
+    assert purge_expired(store, time.time() + 91 * DAY) == {"demo": 1}
+
+
+@pytest.mark.parametrize("status", ["pending", "delivered"])
+def test_only_a_delivery_that_did_not_arrive_can_be_marked_as_handled(admin: FlaskClient, store: Store,
+                                                                      status: str) -> None:
+    row_id = submit(admin)
+    if status == "delivered":
+        set_deliveries(store, row_id, status, time.time())
+    url = f"/admin/leads/{public_id_of(store, row_id)}"
+    page = _page(admin, url)
+    assert "/handled" not in page and "Mark as handled" not in page
+    [delivery_id] = [row.id for row in _delivery_rows(store)]
+    admin.post(f"{url}/deliveries/{delivery_id}/handled", data={"csrf_token": csrf_token(page)})
+    assert [row.status for row in _delivery_rows(store)] == [status]
+    assert _audit(store, "delivery.handled") == []
+
+
+def _delivery_rows(store: Store) -> list[Any]:
+    with store.reading() as conn:
+        return list(conn.execute(deliveries.select()))
+
+
+def _audit(store: Store, action: str) -> list[Any]:
+    with store.reading() as conn:
+        return list(conn.execute(audit_log.select().where(audit_log.c.action == action)))
 
 
 def test_mark_contacted_and_back(admin: FlaskClient, store: Store) -> None:

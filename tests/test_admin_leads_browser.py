@@ -1,4 +1,5 @@
-"""In Chromium: sign in, replay a dead webhook delivery to a real receiver, download the CSV; axe and 375 px."""
+"""In Chromium: sign in, replay a dead webhook delivery to a real receiver, download the CSV; axe and 375 px
+(the inbox, a request, suspected spam)."""
 
 from __future__ import annotations
 
@@ -124,11 +125,13 @@ def test_lead_pages_pass_axe_and_fit_the_width(browser: Any, live_server: Server
                     page_url="https://www.example.com/blog/when-trust-is-broken-and-you-want-to-rebuild-it")
     lead_id = public_id_of(app.extensions["rtr"].store, row_id)
     submit(client, "harbor")
+    submit(client, "harbor", name="Autofilled Ana-Sofía de la Cruz Villanueva", website="https://a-long-spam-address"
+           ".example/with/a/path/that/goes/on/and/on")
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     base = live_server.url()
     _sign_in(page, base)
     for path in ("/admin/leads", "/admin/leads?since=not-a-date", f"/admin/leads/{lead_id}",
-                 f"/admin/leads/{lead_id}/delete", "/admin/widgets/harbor/stats"):
+                 f"/admin/leads/{lead_id}/delete", "/admin/widgets/harbor/stats", "/admin/spam"):
         assert_accessible_page(page, base + path)
     context.close()

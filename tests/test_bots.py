@@ -1,9 +1,11 @@
-"""Bot defences: honeypot, time trap, one lead per token, allowed origins. Bots see success; people pass."""
+"""Bot defences: honeypot, time trap, one lead per token, allowed origins. "Thank you" only for what is stored:
+a honeypot hit is kept as suspected spam; a person too quick for the trap, or resending a used form, presses again."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -11,15 +13,27 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from widget.config import DEFAULTS
+from widget.i18n import strings_for
+from widget.queries.inbox import LeadFilter, count_leads
 from widget.queries.widgets import get_widget, save_settings
-from widget.schema import daily_stats, leads
+from widget.schema import daily_stats, deliveries, leads
 from widget.security import issue_form_token
 
-from .conftest import form_token, valid_lead
+from .conftest import TOKEN_RE, form_token, valid_lead
 from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 PRACTICE = "https://www.rebuild-practice.example"
+
+
+def _rows(app: Flask) -> list[Any]:
+    with app.extensions["rtr"].store.reading() as conn:
+        return list(conn.execute(select(leads).order_by(leads.c.id)))
+
+
+def _deliveries(app: Flask) -> int:
+    with app.extensions["rtr"].store.reading() as conn:
+        return conn.execute(select(func.count()).select_from(deliveries)).scalar_one()
 
 
 def _leads(app: Flask) -> int:
@@ -46,32 +60,99 @@ def trap_app(make_app: Callable[..., Flask]) -> Flask:
     return app
 
 
-def test_filled_honeypot_looks_like_success_stores_nothing_and_is_counted(app: Flask, client: FlaskClient) -> None:
+def test_filled_honeypot_is_stored_as_suspected_spam_undelivered_and_counted_as_blocked(
+        app: Flask, client: FlaskClient) -> None:
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), website="https://cheap.example"),
                            headers=JSON)
-    assert response.status_code == 201 and response.json["ok"] is True
-    assert response.json["heading"] == client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
-                                                   headers=JSON).json["heading"]
-    assert _leads(app) == 1 and _stat(app, "blocked") == 1
+    assert response.status_code == 201 and response.json["ok"] is True, "it is stored: thanking is no lie"
+    [caught] = _rows(app)
+    assert (caught.name, caught.spam_reason, caught.spam_detail) == ("Maya", "honeypot", "https://cheap.example")
+    assert _deliveries(app) == 0, "suspected spam goes nowhere until an admin releases it"
+    assert _stat(app, "blocked") == 1 and _stat(app, "submissions") == 0, "not in the conversion figures"
+    with app.extensions["rtr"].store.reading() as conn:
+        assert count_leads(conn, LeadFilter()) == 0, "not in the inbox"
 
 
 def test_honeypot_without_javascript_shows_the_thank_you_page(app: Flask, client: FlaskClient) -> None:
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client), website="x"))
     html = response.get_data(as_text=True)
     assert response.status_code == 201 and 'id="rtr-thanks"' in html and "<form" not in html
-    assert _leads(app) == 0 and _stat(app, "blocked") == 1
+    assert [row.spam_reason for row in _rows(app)] == ["honeypot"] and _stat(app, "blocked") == 1
+
+
+@pytest.mark.parametrize("accept", [JSON, {}], ids=["json", "no-js"])
+def test_a_filled_honeypot_on_an_invalid_form_gets_the_errors_anyone_gets(app: Flask, client: FlaskClient,
+                                                                           accept: dict[str, str]) -> None:
+    # A person's autofill may have filled the hidden field: they must see what to fix, not "thank you".
+    typed = valid_lead(token=form_token(client), website="Maya Reyes", email="maya@example", name="Maya Reyes")
+    response = client.post("/w/demo/leads", data=typed, headers=accept)
+    assert response.status_code == 400
+    if accept:
+        assert response.json["ok"] is False and "email" in response.json["errors"]
+    else:
+        html = response.get_data(as_text=True)
+        assert "Maya Reyes" in html and "maya@example" in html and 'id="rtr-thanks"' not in html
+    assert _rows(app) == []
 
 
 def test_the_time_trap_defaults_to_three_seconds(trap_app: Flask) -> None:
     assert trap_app.config["RTR_MIN_FORM_SECONDS"] == 3.0
 
 
-def test_token_younger_than_the_trap_looks_like_success_and_stores_nothing(trap_app: Flask) -> None:
+def test_a_token_younger_than_the_trap_asks_to_press_again_and_pressing_again_stores(trap_app: Flask) -> None:
+    # A browser's autofill and a quick click: never "thank you" while nothing is stored.
     client = trap_app.test_client()
     for age in (0, 1, 2.5):
         response = client.post("/w/demo/leads", data=valid_lead(token=_aged_token(trap_app, age)), headers=JSON)
-        assert response.status_code == 201 and response.json["ok"] is True
-    assert _leads(trap_app) == 0 and _stat(trap_app, "blocked") == 3
+        assert response.status_code == 400 and response.json["ok"] is False
+        assert response.json["errors"] == {"token": strings_for("en")["too_young"]}
+    assert _rows(trap_app) == []
+    again = client.post("/w/demo/leads", data=valid_lead(token=response.json["token"]), headers=JSON)
+    assert again.status_code == 201
+    assert [(row.name, row.spam_reason) for row in _rows(trap_app)] == [("Maya", None)]
+    assert _stat(trap_app, "submissions") == 1
+
+
+def test_a_too_young_token_without_javascript_keeps_what_was_typed(trap_app: Flask) -> None:
+    client = trap_app.test_client()
+    typed = valid_lead(token=_aged_token(trap_app, 0.5), name="Ana Ruiz", message="Evenings, please.")
+    response = client.post("/w/demo/leads", data=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="rtr-thanks"' not in html
+    assert "Ana Ruiz" in html and "Evenings, please." in html and "press the button again" in html
+    typed["token"] = TOKEN_RE.search(html).group(1)
+    assert client.post("/w/demo/leads", data=typed).status_code == 201
+    assert [row.name for row in _rows(trap_app)] == ["Ana Ruiz"]
+
+
+def test_the_same_request_sent_twice_with_one_token_is_stored_once_and_told_it_arrived(
+        app: Flask, client: FlaskClient) -> None:
+    token = form_token(client)
+    first = client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON)
+    twice = [client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON) for _ in range(2)]
+    assert first.status_code == 201
+    assert all(r.status_code == 200 and r.json["ok"] for r in twice), "a double click: it did arrive"
+    assert len(_rows(app)) == 1
+
+
+@pytest.mark.parametrize("accept", [JSON, {}], ids=["json", "no-js"])
+def test_a_changed_request_on_a_used_token_is_asked_to_press_again_never_dropped(
+        app: Flask, client: FlaskClient, accept: dict[str, str]) -> None:
+    # The back button: the page still holds the token that stored the first request.
+    token = form_token(client)
+    assert client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON).status_code == 201
+    changed_one = valid_lead(token=token, name="Jordan", email="jordan@example.org")
+    response = client.post("/w/demo/leads", data=changed_one, headers=accept)
+    assert response.status_code == 400
+    if accept:
+        assert response.json["errors"] == {"token": strings_for("en")["already_sent"]}
+        fresh = response.json["token"]
+    else:
+        html = response.get_data(as_text=True)
+        assert "Jordan" in html and "already sent once" in html and 'id="rtr-thanks"' not in html
+        fresh = TOKEN_RE.search(html).group(1)
+    assert client.post("/w/demo/leads", data={**changed_one, "token": fresh}, headers=JSON).status_code == 201
+    assert [row.name for row in _rows(app)] == ["Maya", "Jordan"]
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token", "expired"])
@@ -99,8 +180,8 @@ def test_a_token_submits_one_lead_only(app: Flask, client: FlaskClient) -> None:
     replays = [client.post("/w/demo/leads", data=valid_lead(token=token, name=f"Replay {n}"), headers=JSON)
                for n in range(3)]
     assert first.status_code == 201
-    assert all(r.status_code == 201 and r.json["ok"] for r in replays), "a replay learns nothing"
-    assert _leads(app) == 1 and _stat(app, "blocked") == 3
+    assert [r.status_code for r in replays] == [400] * 3 and not any(r.json["ok"] for r in replays)
+    assert _leads(app) == 1
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from limits import parse
 from sqlalchemy import func, select
 
 from widget import create_app
-from widget.queries.widgets import create_widget, get_widget
+from widget.queries.widgets import create_widget, get_widget, save_settings
 from widget.schema import leads
 from widget.security import issue_form_token
 
@@ -22,13 +24,16 @@ from .conftest import missing, valid_lead
 from .support.host_pages import browser_page
 from .support.redis import REDIS_SERVER, RedisServer
 from .support.servers import ServerThread
+from .support.settings import changed
 
 JSON = {"Accept": "application/json"}
 
 
-def _leads(app: Flask) -> int:
+def _leads(app: Flask, spam: bool = False) -> int:
+    """Return how many requests are stored (only the suspected spam among them, when spam)."""
+    query = select(func.count()).select_from(leads)
     with app.extensions["rtr"].store.reading() as conn:
-        return conn.execute(select(func.count()).select_from(leads)).scalar_one()
+        return conn.execute(query.where(leads.c.spam_reason.is_not(None)) if spam else query).scalar_one()
 
 
 def _token(app: Flask, widget_id: str = "demo") -> str:
@@ -108,10 +113,10 @@ def test_widget_total_counts_stored_leads_only(make_app: Callable[..., Flask]) -
     junk = [_submit(app, client, ip=f"192.0.2.{n}", email="not-an-address").status_code for n in range(10)]
     assert junk == [400] * 10, "a flood of junk does not use up the widget's budget"
     bots = [_submit(app, client, ip=f"192.0.2.{n}", website="spam").status_code for n in range(10, 20)]
-    assert bots == [201] * 10, "nor do caught bots, though they are told it worked"
+    assert bots == [201] * 10, "nor do caught bots (stored as suspected spam)"
     statuses = [_submit(app, client, ip=f"198.51.100.{n}").status_code for n in range(4)]
     assert statuses == [201, 201, 201, 429]
-    assert _leads(app) == 3
+    assert _leads(app) == 13 and _leads(app, spam=True) == 10, "the bots wait under suspected spam"
 
 
 def test_spoofed_forwarded_for_is_ignored_by_default(app: Flask, client: FlaskClient) -> None:
@@ -187,8 +192,7 @@ def test_redis_outage_lets_people_through(make_app: Callable[..., Flask], tmp_pa
 
 
 @pytest.mark.browser
-def test_a_limited_visitor_sees_a_kind_message_and_keeps_what_they_typed(make_app: Callable[..., Flask],
-                                                                        browser: Any) -> None:
+def test_a_visitor_who_fixes_a_typo_is_not_limited(make_app: Callable[..., Flask], browser: Any) -> None:
     app = _demo_app(make_app, RTR_SUBMIT_LIMIT="1 per minute")
     with ServerThread(app) as server, browser_page(browser) as page:
         page.goto(server.url("localhost") + "/w/demo")
@@ -200,10 +204,59 @@ def test_a_limited_visitor_sees_a_kind_message_and_keeps_what_they_typed(make_ap
         page.wait_for_selector(".rtr-has-error")
         page.locator("input[name=email]").fill("maya@example.org")
         page.locator(".rtr-submit").click()
-        # A locator wait: the page's CSP forbids the eval that wait_for_function would need.
-        page.locator("#rtr-summary", has_text="wait a minute").wait_for(state="visible")
-        assert page.locator("input[name=name]").input_value() == "Maya Rivera"
-        assert page.locator("input[name=email]").input_value() == "maya@example.org"
-        assert page.locator("textarea[name=message]").input_value() == "Weekday evenings suit us best."
+        page.wait_for_selector("#rtr-thanks")
         assert page.evaluate("window.__violations") == []
-    assert _leads(app) == 0
+    assert _leads(app) == 1
+
+
+def test_typos_do_not_use_up_the_limit_so_the_corrected_request_is_stored(app: Flask, client: FlaskClient) -> None:
+    typos = [_submit(app, client, email=f"maya@example{n}").status_code for n in range(5)]
+    typos += [_submit(app, client, consent="").status_code for _ in range(3)]
+    assert typos == [400] * 8
+    assert [_submit(app, client).status_code for _ in range(6)] == [201] * 5 + [429]
+    assert _leads(app) == 5
+
+
+def test_token_and_origin_failures_count_against_the_client(make_app: Callable[..., Flask]) -> None:
+    app = _demo_app(make_app, RTR_SUBMIT_LIMIT="3 per minute")
+    store = app.extensions["rtr"].store
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings,
+                                         allowed_origins=["https://www.rebuild-practice.example"]))
+    client = app.test_client()
+    refused = [client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON,
+                           environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code for token in ("", "forged")]
+    refused.append(_submit(app, client, headers={"Origin": "https://evil.example"}).status_code)
+    assert refused == [400, 400, 403]
+    assert _submit(app, client).status_code == 429
+    assert _submit(app, client, ip="198.51.100.3").status_code == 201, "another visitor is unaffected"
+
+
+def test_a_429_itself_takes_no_place_in_the_daily_limit(make_app: Callable[..., Flask]) -> None:
+    app = _demo_app(make_app, RTR_SUBMIT_LIMIT="1 per minute;3 per day")
+    client = app.test_client()
+    assert [_submit(app, client).status_code for _ in range(4)] == [201, 429, 429, 429]
+    limiter = app.extensions["rtr"].limiter.limiter
+    window = limiter.get_window_stats(parse("3 per day"), "rtr-client/203.0.113.7/demo", "rtr.submit_lead")
+    assert window.remaining == 2
+
+
+def test_a_burst_cannot_slip_past_the_client_limit(make_app: Callable[..., Flask]) -> None:
+    app = _demo_app(make_app, RTR_SUBMIT_LIMIT="3 per minute")
+    tokens = [_token(app) for _ in range(12)]
+
+    def send(token: str) -> int:
+        return app.test_client().post("/w/demo/leads", data=valid_lead(token=token), headers=JSON,
+                                      environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = sorted(pool.map(send, tokens))
+    assert statuses == [201] * 3 + [429] * 9
+    assert _leads(app) == 3
+
+
+def test_typos_are_given_back_in_redis_too(make_app: Callable[..., Flask], redis_server: RedisServer) -> None:
+    redis.Redis.from_url(redis_server.url).flushdb()
+    app = _demo_app(make_app, RTR_RATELIMIT_STORAGE_URI=redis_server.url, RTR_SUBMIT_LIMIT="2 per minute")
+    client = app.test_client()
+    assert [_submit(app, client, email="maya@").status_code for _ in range(4)] == [400] * 4
+    assert [_submit(app, client).status_code for _ in range(3)] == [201, 201, 429]

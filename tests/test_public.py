@@ -226,23 +226,11 @@ def test_tampered_or_foreign_token_is_refused(app: Flask, client: FlaskClient) -
     assert _lead_count(app) == 0
 
 
-def test_honeypot_and_fast_bots_look_successful_but_store_nothing(make_app) -> None:
-    app = make_app(RTR_MIN_FORM_SECONDS=3)
-    app.test_cli_runner().invoke(args=["rtr", "demo"])
-    client = app.test_client()
-    too_fast = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)), headers=JSON)
-    with app.test_request_context():
-        aged = issue_form_token("demo", now=time.time() - 10)
-    honeypot = client.post("/w/demo/leads", data=valid_lead(token=aged, website="http://spam.example"),
-                           headers=JSON)
-    assert too_fast.json["ok"] is True and honeypot.json["ok"] is True
-    assert _lead_count(app) == 0
-
-
 def test_token_submits_once(app: Flask, client: FlaskClient) -> None:
     token = form_token(client)
     assert client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON).status_code == 201
-    assert client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON).json["ok"] is True
+    again = client.post("/w/demo/leads", data=valid_lead(token=token), headers=JSON)
+    assert again.status_code == 200 and again.json["ok"] is True, "the same request again: it did arrive"
     assert _lead_count(app) == 1
 
 

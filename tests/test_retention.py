@@ -108,3 +108,59 @@ def test_the_worker_purges_on_its_maintenance_round(make_app: Callable[..., Flas
     set_deliveries(store, add(store, widget), "delivered", time.time() - 3 * DAY)
     Worker(app).maintain(force=True)
     assert count(store, leads, leads.c.widget_id == "worker") == 0
+
+
+@pytest.mark.parametrize(("webhook", "purged"), [
+    ("pending", False), ("dead", False), ("disabled", False), ("saved_to_file", False), ("resolved", True),
+])
+def test_a_lead_goes_only_when_every_delivery_arrived_or_was_handled(any_store: Store, webhook: str,
+                                                                    purged: bool) -> None:
+    # The email went out long ago; the CRM's copy is still sending, failed, parked by a 410, only a file,
+    # or an admin marked it as handled.
+    store = any_store
+    now = time.time()
+    settings = WidgetSettings(practice_name="Both", notify_emails=["intake@example.com"],
+                              webhook_url="https://crm.example.com/hook", retention_days=30)
+    lead_id = add(store, create_widget(store, "Both", settings, widget_id="both"))
+    with store.engine.begin() as conn:
+        conn.execute(deliveries.update().where(deliveries.c.channel == "email")
+                     .values(status="delivered", delivered_at=now - 200 * DAY))
+        handled = {"resolved_at": now - 31 * DAY, "resolved_by": "ann"} if webhook == "resolved" else {}
+        conn.execute(deliveries.update().where(deliveries.c.channel == "webhook").values(status=webhook, **handled))
+    assert purge_expired(store, now) == ({"both": 1} if purged else {})
+    assert count(store, leads, leads.c.id == lead_id) == (0 if purged else 1)
+
+
+def test_retention_counts_from_when_the_last_delivery_was_handled(any_store: Store) -> None:
+    store = any_store
+    now = time.time()
+    lead_id = add(store, _widget(store, 30, "handled"))
+    with store.engine.begin() as conn:
+        conn.execute(deliveries.update().values(status="resolved", resolved_at=now - 29 * DAY, resolved_by="ann"))
+    assert purge_expired(store, now) == {}
+    assert purge_expired(store, now + 2 * DAY) == {"handled": 1}
+    assert count(store, leads, leads.c.id == lead_id) == 0
+
+
+def test_a_lead_that_had_nowhere_to_go_is_kept(any_store: Store) -> None:
+    store = any_store
+    widget = create_widget(store, "Nowhere", WidgetSettings(practice_name="Nowhere", retention_days=1),
+                           widget_id="nowhere")
+    add(store, widget)
+    with store.engine.begin() as conn:
+        conn.execute(leads.update().values(created_at=time.time() - 400 * DAY))
+    assert purge_expired(store) == {}, "a request that went nowhere stays in the inbox"
+
+
+def test_flask_rtr_purge_keeps_a_lead_whose_webhook_was_disabled(app: Flask, store: Store) -> None:
+    settings = WidgetSettings(practice_name="CRM", notify_emails=["intake@example.com"],
+                              webhook_url="https://crm.example.com/hook", retention_days=5)
+    lead_id = add(store, create_widget(store, "CRM", settings, widget_id="crm"))
+    with store.engine.begin() as conn:
+        conn.execute(deliveries.update().where(deliveries.c.channel == "email")
+                     .values(status="delivered", delivered_at=time.time() - 6 * DAY))
+        conn.execute(deliveries.update().where(deliveries.c.channel == "webhook").values(
+            status="disabled", last_error="The endpoint answered 410 Gone; the webhook is disabled."))
+    result = app.test_cli_runner().invoke(args=["rtr", "purge"])
+    assert "Deleted 0 lead(s)" in result.output
+    assert count(store, leads, leads.c.id == lead_id) == 1, "the CRM never got it"

@@ -57,7 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_WEBHOOK_ALLOW_PRIVATE": False,
     #: Allow the admin page's email server to be a loopback/private address. Development and tests only.
     "RTR_SMTP_ALLOW_PRIVATE": False,
-    #: A form token younger than this many seconds is treated as a bot.
+    #: A form sent back sooner than this many seconds after it appeared is not stored: the person is asked to
+    #: press again (with a token that works at once).
     "RTR_MIN_FORM_SECONDS": 3.0,
     #: A form token older than this many seconds is refreshed (the input is kept).
     "RTR_FORM_MAX_AGE": 4 * 3600,
@@ -73,6 +74,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_WORKER_POLL_SECONDS": 1.0,
     #: The worker runs its housekeeping (token and retention purges) at most this often, in seconds.
     "RTR_MAINTENANCE_SECONDS": 3600,
+    #: Days a request caught by the honeypot waits under "Suspected spam" before it is deleted.
+    "RTR_SPAM_RETENTION_DAYS": 14,
     #: Seconds an admin session may stay idle.
     "RTR_ADMIN_IDLE_SECONDS": 3600,
     #: Seconds an admin session lasts at most, however busy: then the admin signs in again.
@@ -147,7 +150,8 @@ def validate(app: Flask) -> None:
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
                 "RTR_ADMIN_IDLE_SECONDS", "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS",
-                "RTR_ADMIN_LOCK_AFTER", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS"):
+                "RTR_ADMIN_LOCK_AFTER", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS",
+                "RTR_SPAM_RETENTION_DAYS"):
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
                 "RTR_ADMIN_LOCK_MAX_SECONDS"):

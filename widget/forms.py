@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 
 from .email_address import check_email
 from .i18n import STRINGS, strings_for
-from .models import NewLead, Widget
+from .models import NewLead, SpamMark, Widget
 from .security import TokenCheck, check_form_token, issue_form_token
 from .settings.kinds import CONTROL_CHARS
 
@@ -27,8 +27,9 @@ HONEYPOT_FIELD = "website"
 class SignedTokenCSRF(CSRF):
     """WTForms CSRF built on an itsdangerous token carried in the form itself (no session cookie).
 
-    The outcome is kept on ``form.token_check``: ``too_young`` passes validation here so the view
-    can answer a bot exactly as it answers a person, while storing nothing.
+    The outcome is kept on ``form.token_check``. A token that is too young (sent faster than a
+    person types: a bot, or a browser's autofill) fails like an expired one: the person is asked to
+    press again, with what they typed kept, rather than told "thank you" while nothing is stored.
     """
 
     def setup_form(self, form: Any) -> Any:
@@ -41,7 +42,7 @@ class SignedTokenCSRF(CSRF):
     def validate_csrf_token(self, form: Any, field: Any) -> None:
         check = check_form_token(field.data, self.widget_id)
         form.token_check = check
-        if check.state in ("expired", "invalid"):
+        if check.state in ("expired", "invalid", "too_young"):
             raise ValidationError(form.words[check.state])
 
 
@@ -172,10 +173,10 @@ class LeadForm(FlaskForm):
         if field.data and field.data not in names:
             field.data = ""
 
-    @property
-    def is_bot(self) -> bool:
-        """True when the honeypot was filled or the form came back faster than a person types."""
-        return bool((self.website.data or "").strip()) or self.token_check.state == "too_young"
+    def spam_mark(self) -> SpamMark | None:
+        """Return why a valid form is suspected spam (the hidden honeypot field was filled), or None."""
+        filled = _clip(self.website.data, 200).strip()
+        return SpamMark("honeypot", filled) if filled else None
 
     def utm(self) -> dict[str, str]:
         return {key: _clip(self[key].data, LIMITS["utm"]) for key in UTM_KEYS if self[key].data}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .settings import WidgetSettings
@@ -12,6 +13,19 @@ from .settings import WidgetSettings
 
 class ReplayError(Exception):
     """The form token was already used for a stored lead."""
+
+
+#: What a person typed, as opposed to where it came from: two sends of one form match on these.
+TYPED_FIELDS = ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text", "ok_to_voicemail",
+                "service", "location", "message")
+
+
+@dataclass(frozen=True)
+class SpamMark:
+    """Why a valid request is held as suspected spam (``honeypot``), and what gave it away."""
+
+    reason: str
+    detail: str = ""
 
 
 @dataclass
@@ -55,6 +69,15 @@ class NewLead:
     page_url: str = ""
     language: str = "en"
     utm: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> NewLead:
+        """Return the lead as it was submitted, from its stored row."""
+        return cls(**{item.name: row[item.name] for item in fields(cls)})
+
+    def same_request(self, stored: Mapping[str, Any]) -> bool:
+        """Tell whether a stored lead holds exactly what this one's person typed."""
+        return all(getattr(self, name) == stored.get(name) for name in TYPED_FIELDS)
 
 
 def new_webhook_secret() -> str:

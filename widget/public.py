@@ -19,9 +19,9 @@ from .assets import asset_response, asset_version
 from .forms import UTM_KEYS, LeadForm
 from .frame import render_card, secure, thank_you_text, theme_css
 from .i18n import STRINGS
-from .models import ReplayError, Widget
+from .models import NewLead, ReplayError, Widget
 from .queries import stats
-from .queries.leads import add_lead
+from .queries.leads import add_lead, lead_for_token
 from .queries.widgets import get_widget
 from .security import check_form_token, issue_form_token, submission_origin_allowed
 from .settings import WidgetSettings, consent_version
@@ -38,7 +38,7 @@ MODES = ("inline", "button", "popup", "page")
 def register(app: Flask, state: RTRState) -> None:
     """Mount the public blueprint at the configured prefix, with the submission limits on it."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
-    ratelimit.limit_submissions(state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
+    ratelimit.limit_submissions(app, state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
 
 
 # Static ----------------------------------------------------------------------------------------
@@ -89,33 +89,49 @@ def _first_view(widget_id: str, mode: str) -> Response:
 
 @blueprint.post("/w/<widget_id>/leads")
 def submit_lead(widget_id: str) -> Response:
-    """Validate, store the lead with its deliveries in one transaction, then answer 201."""
+    """Validate, store the lead with its deliveries in one transaction, then answer 201.
+
+    "Thank you" is only ever said about a stored request. Everyone gets the same field messages,
+    whatever the honeypot holds (a person's autofill may fill it); a valid form with the honeypot
+    filled is stored as suspected spam, undelivered, for an admin to release or delete.
+    """
     widget = _load_widget(widget_id)
     mode = _mode(request.form.get("mode"))
     if not submission_origin_allowed(request, widget):
+        ratelimit.count_against_client()
         return refuse(widget, 403, "origin_refused", field="origin")
     form = LeadForm(widget, language=_language(widget), formdata=request.form)
-    valid = form.validate()
-    store = get_state().store
-    if form.is_bot:
-        stats.count(store, widget.id, "blocked")
-        return _thanks(widget, form, mode)
-    if not valid:
+    if not form.validate():
+        if form.token.errors:  # expired, unreadable, or sent faster than a person types
+            ratelimit.count_against_client()
         _keep_or_refresh_token(form, widget)
         return _invalid(widget, form, mode)
+    lead, spam = form.to_lead(consent_version(widget.settings.consent_text)), form.spam_mark()
     try:
-        lead_id = add_lead(store, widget, form.to_lead(consent_version(widget.settings.consent_text)),
-                           token_nonce=form.token_check.nonce)
+        lead_id = add_lead(get_state().store, widget, lead, token_nonce=form.token_check.nonce, spam=spam)
     except SQLAlchemyError as error:
         log_storage_error(error)
         return refuse(widget, 503, "storage_failed")
     except ReplayError:
-        stats.count(store, widget.id, "blocked")
-        return _thanks(widget, form, mode)
-    # Host subscribers can't change this answer: the lead is stored whatever they do.
-    signals.send_safely(signals.lead_received, current_app._get_current_object(), lead_id=lead_id,
-                        widget_id=widget.id)
+        ratelimit.count_against_client()
+        return _sent_before(widget, form, lead, mode)
+    ratelimit.count_against_client()
+    if spam is None:  # host subscribers can't change this answer: the lead is stored whatever they do
+        signals.send_safely(signals.lead_received, current_app._get_current_object(), lead_id=lead_id,
+                            widget_id=widget.id)
     return _thanks(widget, form, mode, status=201)
+
+
+def _sent_before(widget: Widget, form: LeadForm, lead: NewLead, mode: str) -> Response:
+    """Answer a form whose token already stored a request: thanks again if this is that very request
+    (a double click, a lost answer), else ask to press again with a new token (the back button and a
+    changed form), so a second request is never dropped."""
+    stored = lead_for_token(get_state().store, form.token_check.nonce)
+    if stored is not None and lead.same_request(stored):
+        return _thanks(widget, form, mode, status=200)
+    form.token.errors = [form.words["already_sent"]]
+    form.token.current_token = _aged_token(widget)
+    return _invalid(widget, form, mode)
 
 
 # Helpers ---------------------------------------------------------------------------------------
@@ -182,18 +198,22 @@ def _initial_data(widget: Widget) -> dict[str, str]:
 def _keep_or_refresh_token(form: LeadForm, widget: Widget) -> None:
     """Give the re-rendered form a token a person can use right away.
 
-    An unused valid token is kept (its age still counts towards the time trap). An expired or
-    unreadable one (say, the secret key changed while the page was open) is replaced by one already
-    past the trap: the message asks the person to press again, and doing so at once must not be
-    taken for a bot and silently dropped.
+    An unused valid token is kept (its age still counts towards the time trap). An expired,
+    unreadable (say, the secret key changed while the page was open) or too young one is replaced
+    by one already past the trap: the message asks the person to press again, and doing so at once
+    must be stored.
     """
     if form.token_check.state == "ok":
         form.token.current_token = form.token.data
     else:
-        config = current_app.config
-        shortest, longest = float(config["RTR_MIN_FORM_SECONDS"]), float(config["RTR_FORM_MAX_AGE"])
-        aged = time.time() - shortest - min(1.0, (longest - shortest) / 2)
-        form.token.current_token = issue_form_token(widget.id, now=aged)
+        form.token.current_token = _aged_token(widget)
+
+
+def _aged_token(widget: Widget) -> str:
+    """Return a new form token already past the time trap, so pressing Send at once is not refused."""
+    config = current_app.config
+    shortest, longest = float(config["RTR_MIN_FORM_SECONDS"]), float(config["RTR_FORM_MAX_AGE"])
+    return issue_form_token(widget.id, now=time.time() - shortest - min(1.0, (longest - shortest) / 2))
 
 
 def wants_json() -> bool:

@@ -8,6 +8,7 @@ it into a kind message with what they typed kept).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,8 @@ from .config import ConfigError
 from .state import get_state
 
 HOST_PREFIX = "RATELIMIT_"
+CLIENT_KEY_PREFIX = "rtr-client/"
+log = logging.getLogger("widget.ratelimit")
 
 
 def create_limiter(app: Flask) -> Limiter:
@@ -64,18 +67,44 @@ def _host_settings_set_aside(app: Flask) -> Iterator[None]:
         app.config.update(hidden)
 
 
-def limit_submissions(limiter: Limiter, blueprint: Blueprint, submit_endpoint: str) -> None:
+def limit_submissions(app: Flask, limiter: Limiter, blueprint: Blueprint, submit_endpoint: str) -> None:
     """Limit lead submissions on the blueprint: per client per widget, and per widget in total.
 
-    Every attempt counts against the client (atomic, so a burst cannot slip through), but only
-    stored leads against the widget, so junk and caught bots cannot lock real people out.
+    The client's count is taken as the request arrives (atomic, so a burst cannot slip through) and
+    given back after the answer unless the submission stored a request (suspected spam included) or
+    failed its form token or origin check: five typos must not use up the tries a person needs to
+    send the corrected form. Only stored leads count against the widget, so junk and caught bots
+    cannot lock real people out.
     """
     def not_a_submission() -> bool:
         return request.endpoint != submit_endpoint
 
+    def give_back_unless_counted(response: Response) -> Response:
+        if request.endpoint == submit_endpoint and not g.get("rtr_client_counted"):
+            _give_back_client_hits(limiter)
+        return response
+
     limiter.limit(_client_limit, key_func=_client_key, methods=["POST"], exempt_when=not_a_submission)(blueprint)
     limiter.limit(_widget_limit, key_func=_widget_key, methods=["POST"], exempt_when=not_a_submission,
                   deduct_when=_stored)(blueprint)
+    app.after_request(give_back_unless_counted)  # on the app: the blueprint is shared by every app
+
+
+def count_against_client() -> None:
+    """Keep this submission in its client's count: it stored a request, or failed its token or origin check."""
+    g.rtr_client_counted = True
+
+
+def _give_back_client_hits(limiter: Limiter) -> None:
+    """Undo the hits this request made on its client's limits (never below zero; errors only logged)."""
+    for taken in limiter.current_limits:
+        if not any(str(arg).startswith(CLIENT_KEY_PREFIX) for arg in taken.request_args):
+            continue
+        try:
+            if taken.limiter.storage.get(taken.key) > 0:
+                taken.limiter.hit(taken.limit, *taken.request_args, cost=-1)
+        except Exception:  # like the limits themselves, a storage outage must not turn people away
+            log.exception("Could not give back a submission's place in its client's rate limit")
 
 
 def _client_limit() -> str:
@@ -91,7 +120,7 @@ def _widget_id() -> str:
 
 
 def _client_key() -> str:
-    return f"rtr-client/{get_remote_address()}/{_widget_id()}"
+    return f"{CLIENT_KEY_PREFIX}{get_remote_address()}/{_widget_id()}"
 
 
 def _widget_key() -> str:

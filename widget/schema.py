@@ -56,8 +56,15 @@ leads = Table(
     Column("settings_version", Integer, nullable=False),
     Column("status", String(20), nullable=False, default="new"),
     Column("contacted_at", Float),
+    #: When every delivery arrived (a delivery saved as a file or marked as handled never sets it).
     Column("delivered_at", Float),
+    #: Why the lead waits under "Suspected spam" instead of the inbox (``honeypot``); NULL: a lead.
+    #: Suspected spam has no deliveries until an admin releases it.
+    Column("spam_reason", String(20)),
+    #: What gave it away: the hidden field's content, for the admin to judge (a person's autofill?).
+    Column("spam_detail", String(200)),
     Index("ix_rtr_leads_widget_created", "widget_id", "created_at"),
+    Index("ix_rtr_leads_spam", "spam_reason", "created_at"),
     **NEVER_REUSE_IDS,
 )
 
@@ -71,7 +78,8 @@ deliveries = Table(
     Column("channel", String(20), nullable=False),
     #: Where it goes, fixed when the lead is stored: JSON list of addresses, or the URL.
     Column("target", JSON, nullable=False),
-    #: ``pending``, ``delivered``, ``dead`` or ``disabled``.
+    #: ``pending``, ``delivered``, ``dead``, ``disabled`` (webhook off after a 410), ``saved_to_file``
+    #: (no email server: written to instance/outbox, not sent) or ``resolved`` (an admin marked it handled).
     Column("status", String(20), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", Float, nullable=False),
@@ -82,6 +90,9 @@ deliveries = Table(
     Column("last_error", Text),
     Column("created_at", Float, nullable=False),
     Column("delivered_at", Float),
+    #: Who marked a failed delivery as handled, and when (status ``resolved``).
+    Column("resolved_at", Float),
+    Column("resolved_by", String(120)),
     Index("ix_rtr_deliveries_due", "status", "next_attempt_at"),
     Index("ix_rtr_deliveries_lead", "lead_id"),
     **NEVER_REUSE_IDS,
@@ -104,6 +115,8 @@ used_tokens = Table(
     "rtr_used_tokens", metadata,
     Column("nonce", String(64), primary_key=True),
     Column("used_at", Float, nullable=False),
+    #: The lead it stored, so the same form sent twice is told it arrived and a changed one is not dropped.
+    Column("lead_public_id", String(40)),
 )
 
 #: Whole-day counts per widget: no cookies, nothing about who looked.

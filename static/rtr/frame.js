@@ -66,9 +66,17 @@
 
   function summary(text) {
     var box = d.getElementById('rtr-summary');
-    if (!box) return;
+    if (!box) return null;
     box.textContent = text;
     box.hidden = !text;
+    return box;
+  }
+
+  // On a phone Send is a screen below the message: scroll it (and the host page) to it; focus announces it.
+  function reveal(node) {
+    if (!node) return;
+    node.focus({ preventScroll: true });
+    node.scrollIntoView({ block: 'center' });
   }
 
   function showErrors(errors) {
@@ -91,7 +99,7 @@
         if (message && !first) first = input;
       }
     });
-    if (first) first.focus();
+    return first;
   }
 
   function showThanks(data) {
@@ -128,13 +136,14 @@
         if (response.ok && data.ok) return showThanks(data);
         if (data.token) form.querySelector('[name=token]').value = data.token;
         var errors = data.errors || {};
-        showErrors(errors);
-        // An expired token has no field of its own: its message (input kept, press again) leads.
-        summary(response.status === 429 ? root.getAttribute('data-rate-limited')
+        var first = showErrors(errors);
+        // A token's message (input kept, press again) has no field of its own: it leads.
+        var box = summary(response.status === 429 ? root.getAttribute('data-rate-limited')
           : errors.token || data.message || root.getAttribute('data-offline'));
+        reveal(errors.token ? box : first || box);
       });
     }, function () {
-      summary(root.getAttribute('data-offline'));
+      reveal(summary(root.getAttribute('data-offline')));
     }).then(function () {
       button.disabled = false;
       button.textContent = label;

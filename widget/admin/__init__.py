@@ -20,6 +20,8 @@ from . import (  # noqa: F401
     own_account,
     password_reset,
     preview,
+    saved_emails,
+    spam,
     stats,
     views,
     widgets,

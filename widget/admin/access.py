@@ -2,7 +2,7 @@
 
 - Anyone: signing in (both steps), the first-run setup, an invitation, a password reset, static files.
 - Every signed-in admin: their own account (address, password, two-factor) and signing out.
-- Staff: that, and the inbox (requests, a request's page and its buttons, the CSV download).
+- Staff: that, and the inbox (requests, a request's page and its buttons, the CSV download, suspected spam).
 - Owners: everything, including any admin page added later until it is listed here.
 - While the owners require two-factor sign-in, an admin without it may only set it up or sign out.
 """
@@ -33,7 +33,8 @@ OWN_ACCOUNT = ENROLMENT | {
 }
 INBOX = frozenset({
     "rtr_admin.inbox", "rtr_admin.lead_detail", "rtr_admin.replay_delivery", "rtr_admin.mark_contacted",
-    "rtr_admin.delete_lead", "rtr_admin.export_csv",
+    "rtr_admin.delete_lead", "rtr_admin.export_csv", "rtr_admin.mark_handled",
+    "rtr_admin.spam", "rtr_admin.release_spam", "rtr_admin.delete_spam",
 })
 STAFF = OWN_ACCOUNT | INBOX
 

@@ -10,9 +10,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from ..delivery.queue import replay
+from ..delivery.queue import REPLAYABLE, replay
+from ..delivery.smtp_config import effective_smtp
 from ..delivery.worker import wake_worker
 from ..queries.audit import record
+from ..queries.handling import HANDLEABLE
+from ..queries.handling import mark_handled as handle_delivery
 from ..queries.inbox import STATUSES, LeadFilter, count_leads, list_leads
 from ..queries.leads import delete_leads, get_lead, set_contacted
 from ..queries.widgets import get_widget, list_widgets
@@ -25,15 +28,16 @@ from .session import flash
 PAGE_SIZE = 25
 STATUS_LABELS = {
     "new": "New", "contacted": "Contacted", "pending": "Delivery pending",
-    "failed": "Delivery failed", "delivered": "Delivered",
+    "failed": "Delivery failed", "saved_to_file": "Email not sent (saved as a file)",
+    "handled": "Delivery marked as handled", "delivered": "Delivered",
 }
-REPLAYABLE = ("dead", "disabled")
 #: Plain words for the admin: the stored names (``dead``, ``retry``) are the code's, not a therapist's.
 CHANNEL_LABELS = {"email": "Email to the practice", "webhook": "Webhook", "confirmation": "Confirmation to the visitor"}
 DELIVERY_LABELS = {"pending": "sending", "delivered": "delivered", "dead": "failed",
-                   "disabled": "waiting: webhook switched off"}
+                   "disabled": "waiting: webhook switched off",
+                   "saved_to_file": "not sent: saved as a file (email is not set up)", "resolved": "marked as handled"}
 ATTEMPT_LABELS = {"delivered": "Delivered", "retry": "Failed; will try again", "dead": "Failed; no more tries",
-                  "disabled": "Webhook switched off"}
+                  "disabled": "Webhook switched off", "saved_to_file": "Not sent; saved as a file"}
 
 
 class ContactedForm(AdminForm):
@@ -103,33 +107,67 @@ def _load(lead_id: str) -> dict[str, Any]:
 
 @blueprint.get("/leads/<lead_id>")
 @login_required
-def lead_detail(lead_id: str) -> str:
+def lead_detail(lead_id: str) -> Any:
     """Show one lead, its deliveries and every attempt (time, channel, outcome, error)."""
     lead = _load(lead_id)
+    if lead["spam_reason"]:
+        return redirect(url_for("rtr_admin.spam", _anchor=f"request-{lead_id}"))
     widget = get_widget(get_state().store, lead["widget_id"])
     contacted = ContactedForm(contacted="" if lead["status"] == "contacted" else "1")
     return render_template(
         "rtr/admin/lead_detail.html", lead=lead, widget=widget, action_form=ActionForm(),
-        contacted_form=contacted, replayable=REPLAYABLE, channel_labels=CHANNEL_LABELS,
-        delivery_labels=DELIVERY_LABELS, attempt_labels=ATTEMPT_LABELS,
+        contacted_form=contacted, replayable=REPLAYABLE, handleable=HANDLEABLE, channel_labels=CHANNEL_LABELS,
+        delivery_labels=DELIVERY_LABELS, attempt_labels=ATTEMPT_LABELS, email_set_up=_email_set_up(),
         retention=widget.settings.retention_days if widget else None,
     )
+
+
+def _email_set_up() -> bool:
+    return effective_smtp(current_app._get_current_object()).configured  # type: ignore[attr-defined]
+
+
+def _delivery(lead: dict[str, Any], delivery_id: int) -> dict[str, Any]:
+    """Return the lead's delivery with that id, or answer 404."""
+    for delivery in lead["deliveries"]:
+        if delivery["id"] == delivery_id:
+            return delivery
+    abort(404, description="This delivery does not belong to this request.")
 
 
 @blueprint.post("/leads/<lead_id>/deliveries/<int:delivery_id>/replay")
 @login_required
 def replay_delivery(lead_id: str, delivery_id: int) -> Response:
-    """Queue a dead or disabled delivery again from its first attempt."""
+    """Queue a failed, parked, handled or saved-as-file delivery again from its first attempt."""
     lead = _load(lead_id)
     if not ActionForm().validate_on_submit():
         flash("That button had expired; press it again.", "error")
-    elif delivery_id not in [d["id"] for d in lead["deliveries"]]:
-        abort(404, description="This delivery does not belong to this request.")
+    elif _delivery(lead, delivery_id)["channel"] != "webhook" and not _email_set_up():
+        flash("Email is not set up yet, so it would only be saved as a file again. Set up the email server "
+              "first (Email server page), then press Send again.", "error")
     elif replay(get_state().store, [delivery_id]):
         wake_worker(current_app._get_current_object())  # type: ignore[attr-defined]
         flash("Sending again now. The attempts below update as the worker reports back.", "success")
     else:
         flash("Only failed deliveries can be sent again; this one is not failed.", "error")
+    return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id, _anchor="deliveries"))
+
+
+@blueprint.post("/leads/<lead_id>/deliveries/<int:delivery_id>/handled")
+@login_required
+def mark_handled(lead_id: str, delivery_id: int) -> Response:
+    """Mark a delivery that did not arrive as handled (say, the practice called the person itself)."""
+    lead = _load(lead_id)
+    delivery = _delivery(lead, delivery_id)
+    store = get_state().store
+    if not ActionForm().validate_on_submit():
+        flash("That button had expired; press it again.", "error")
+    elif handle_delivery(store, lead["id"], delivery_id, actor()):
+        record(store, actor(), "delivery.handled", f"request {lead_id}: {delivery['channel']} delivery "
+               f"({delivery['status']}) marked as handled", lead["widget_id"])
+        flash("Marked as handled. The request now follows the widget's retention period.", "success")
+    else:
+        flash("Only a delivery that failed, waits for the webhook or was saved as a file can be marked as "
+              "handled; this one is not.", "error")
     return redirect(url_for("rtr_admin.lead_detail", lead_id=lead_id, _anchor="deliveries"))
 
 

@@ -33,8 +33,9 @@ ADMIN_CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 NAV = (
-    ("rtr_admin.widgets", "Widgets"), ("rtr_admin.inbox", "Inbox"), ("rtr_admin.audit", "Audit log"),
-    ("rtr_admin.smtp", "Email server"), ("rtr_admin.accounts", "Accounts"), ("rtr_admin.account", "Your account"),
+    ("rtr_admin.widgets", "Widgets"), ("rtr_admin.inbox", "Inbox"), ("rtr_admin.spam", "Suspected spam"),
+    ("rtr_admin.audit", "Audit log"), ("rtr_admin.smtp", "Email server"), ("rtr_admin.accounts", "Accounts"),
+    ("rtr_admin.account", "Your account"),
 )
 
 

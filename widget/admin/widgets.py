@@ -22,6 +22,7 @@ from .blueprint import blueprint
 from .card_height import WIDTHS
 from .contrast import contrast_warnings, form_colours
 from .forms import ActionForm, NewWidgetForm, csrf_failed
+from .saved_emails import email_setup
 from .session import flash
 from .settings_form import SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
@@ -51,9 +52,9 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
 @blueprint.get("/", endpoint="widgets")
 @login_required
 def widget_list() -> str:
-    """List every widget with its links."""
+    """List every widget with its links, and whether email can leave this server."""
     return render_template("rtr/admin/widgets.html", widgets=list_widgets(get_state().store),
-                           action_form=ActionForm())
+                           action_form=ActionForm(), email=email_setup(current_app._get_current_object()))
 
 
 @blueprint.route("/widgets/new", methods=["GET", "POST"])

@@ -59,5 +59,7 @@ def _send(app: Flask, subject: str, body: str, recipients: list[str]) -> None:
     outcome = mailer.deliver(app, message, recipients)
     if outcome.status == "delivered":
         log.info("Alert sent: %s (%s)", header_text(subject), outcome.detail)
+    elif outcome.status == "saved_to_file":
+        log.warning("Alert not sent, no email server is set up: %s (%s)", header_text(subject), outcome.detail)
     else:
         log.error("Alert not sent: %s (%s)", header_text(subject), outcome.detail)

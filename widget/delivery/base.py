@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from ..models import Widget
 
-Status = Literal["delivered", "retry", "dead", "disabled"]
+#: ``saved_to_file``: no email server is set up, so the email was written to instance/outbox instead.
+#: It is not delivered: it waits until email is set up and someone sends it.
+Status = Literal["delivered", "retry", "dead", "disabled", "saved_to_file"]
 
 
 @dataclass(frozen=True)

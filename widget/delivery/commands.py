@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from ..queries.widgets import get_widget
 from ..state import get_state
 from . import queue
+from .smtp_config import effective_smtp
 from .worker import Worker
 
 
@@ -46,12 +47,15 @@ def worker_command(threads: int | None) -> None:
 @click.option("--id", "delivery_ids", type=int, multiple=True, help="Only this delivery (repeatable).")
 @with_appcontext
 def retry_command(widget_id: str | None, delivery_ids: tuple[int, ...]) -> None:
-    """Queue dead and disabled deliveries again, from their first attempt."""
+    """Queue dead and disabled deliveries again, from their first attempt (and, once an email server is
+    set up, the emails saved as files before)."""
     store = get_state().store
     if widget_id and get_widget(store, widget_id) is None:
         click.echo(f"Error: there is no widget with the id {widget_id!r}.", err=True)
         sys.exit(2)
-    chosen = list(delivery_ids) or queue.failed_ids(store, widget_id)
+    email_set_up = effective_smtp(current_app._get_current_object()).configured  # type: ignore[attr-defined]
+    statuses = (*queue.FAILED, "saved_to_file") if email_set_up else queue.FAILED
+    chosen = list(delivery_ids) or queue.failed_ids(store, widget_id, statuses)
     count = queue.replay(store, chosen)
     noun = "delivery" if count == 1 else "deliveries"
     click.echo(f"Queued {count} failed {noun} again." if count else "No failed deliveries to retry.")

@@ -57,10 +57,10 @@ def send_test(widget: Widget) -> Outcome:
         log.exception("Could not build the test email for widget %s", widget.id)
         return Outcome("dead", f"could not build the test email ({type(error).__name__}); see the server log")
     outcome = mailer.deliver(app, message, recipients)
-    if outcome.status == "delivered" and not effective_smtp(app).configured:
+    if outcome.status == "saved_to_file":
         # A file on the server is no test of the practice's inbox: say so rather than "delivered".
-        return Outcome("dead", "No email server is set up (the Email server page, or RTR_SMTP_HOST), so nothing "
-                               f"was sent; the test email was saved as a file on the server instead: {outcome.detail}")
+        return Outcome("dead", "No email server is set up (the Email server page, or RTR_SMTP_HOST), so the "
+                               f"test email was not sent ({outcome.detail}).")
     return outcome
 
 

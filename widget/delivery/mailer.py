@@ -86,7 +86,10 @@ def deliver(app: Flask, message: EmailMessage, recipients: list[str]) -> Outcome
 
 
 def write_eml(app: Flask, message: EmailMessage) -> Outcome:
-    """Write message as an .eml file in the outbox folder (replacing one with the same Message-ID)."""
+    """Write message as an .eml file in the outbox folder (replacing one with the same Message-ID).
+
+    The outcome is ``saved_to_file``, never ``delivered``: nobody has received it.
+    """
     folder = outbox_dir(app)
     os.makedirs(folder, exist_ok=True)
     stem = UNSAFE_FILENAME.sub("_", str(message["Message-ID"] or time.time_ns()).strip("<>"))
@@ -98,7 +101,7 @@ def write_eml(app: Flask, message: EmailMessage) -> Outcome:
         os.replace(partial, path)
     except OSError as error:
         return Outcome("retry", f"could not write {path}: {error.strerror}")
-    return Outcome("delivered", f"no email server is set up: written to {path}")
+    return Outcome("saved_to_file", f"not sent: no email server is set up; saved as {path}")
 
 
 def send_smtp(settings: SmtpSettings, message: EmailMessage, recipients: list[str]) -> Outcome:

@@ -24,6 +24,11 @@ from .base import Job, Outcome
 JITTER = 0.1
 #: A Retry-After longer than this is capped (a receiver can't park a lead for days).
 MAX_RETRY_AFTER = 24 * 3600.0
+#: Statuses the worker leaves alone that a person may send again: failed, webhook off, saved as a file
+#: while no email server was set up, or marked as handled.
+REPLAYABLE = ("dead", "disabled", "saved_to_file", "resolved")
+#: What ``flask rtr retry`` sends again unless told otherwise.
+FAILED = ("dead", "disabled")
 
 
 def claim(store: Store, worker_id: str, lease_seconds: float, limit: int = 1,
@@ -111,7 +116,7 @@ def record(store: Store, delivery: dict[str, Any], outcome: Outcome, schedule: l
 def _next_state(outcome: Outcome, made: int, schedule: list[float], now: float) -> tuple[str, dict[str, Any]]:
     if outcome.status == "delivered":
         return "delivered", {"status": "delivered", "delivered_at": now, "last_error": None}
-    if outcome.status in ("dead", "disabled"):
+    if outcome.status in ("dead", "disabled", "saved_to_file"):  # saved_to_file: not sent, so not delivered
         return outcome.status, {"status": outcome.status, "last_error": outcome.detail}
     delay = retry_delay(made, schedule, outcome.retry_after)
     if delay is None:
@@ -146,7 +151,7 @@ def _disable_webhook(conn: Any, widget_id: str, now: float) -> bool:
 
 
 def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> int:
-    """Send dead or disabled deliveries again from the first attempt; return how many were queued.
+    """Send deliveries in a REPLAYABLE status again from the first attempt; return how many were queued.
 
     Each goes to the widget's current address (an admin who fixed a mistyped email or moved the
     webhook replays to the new one), and replaying a webhook delivery re-enables the endpoint.
@@ -155,7 +160,7 @@ def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> i
         return 0
     now = time.time() if now is None else now
     chosen = and_(deliveries.c.id.in_([int(i) for i in delivery_ids]),
-                  deliveries.c.status.in_(("dead", "disabled")))
+                  deliveries.c.status.in_(REPLAYABLE))
     with store.engine.begin() as conn:
         found = conn.execute(
             select(deliveries.c.id, deliveries.c.channel, widgets.c.id.label("widget_id"), widgets.c.settings)
@@ -168,6 +173,7 @@ def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> i
         count = conn.execute(
             update(deliveries).where(chosen).values(
                 status="pending", attempts=0, next_attempt_at=now, lease_until=None, leased_by=None,
+                resolved_at=None, resolved_by=None,
             )
         ).rowcount
         webhook_widgets = {row.widget_id for row in found if row.channel == "webhook"}
@@ -187,9 +193,9 @@ def resume_webhook(store: Store, widget_id: str, now: float | None = None) -> in
     return replay(store, list(parked), now)
 
 
-def failed_ids(store: Store, widget_id: str | None = None) -> list[int]:
-    """Return the ids of dead and disabled deliveries (of one widget, or all)."""
-    query = select(deliveries.c.id).where(deliveries.c.status.in_(("dead", "disabled")))
+def failed_ids(store: Store, widget_id: str | None = None, statuses: tuple[str, ...] = FAILED) -> list[int]:
+    """Return the ids of deliveries in these statuses (dead and disabled unless told), of one widget or all."""
+    query = select(deliveries.c.id).where(deliveries.c.status.in_(statuses))
     if widget_id:
         query = query.where(deliveries.c.widget_id == widget_id)
     with store.reading() as conn:

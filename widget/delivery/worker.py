@@ -159,14 +159,21 @@ def _attempt(job: Job) -> Outcome:
 
 
 def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
-    """Send the blinker signals, and one alert when the delivery is dead or the webhook disabled."""
+    """Send the blinker signals, and one alert when the delivery is dead or the webhook disabled.
+
+    An email saved as a file (no email server) is not delivered: it is announced as failed for good
+    (``dead=True``: nothing retries it until someone sends it), and logged.
+    """
     lead_id, widget_id, channel = job.lead["public_id"], job.widget.id, job.delivery["channel"]
     if status == "delivered":
         signals.send_safely(signals.lead_delivered, app, lead_id=lead_id, widget_id=widget_id, channel=channel)
         return
-    final = status in ("dead", "disabled", "parked")
+    final = status in ("dead", "disabled", "parked", "saved_to_file")
     signals.send_safely(signals.delivery_failed, app, lead_id=lead_id, widget_id=widget_id, channel=channel,
                         error=outcome.detail, dead=final)
+    if status == "saved_to_file":  # an alert would be one more file: the log and the admin pages say it
+        log.warning("Delivery %s (%s, widget %s) was saved as a file, not sent: no email server is set up",
+                    job.delivery["id"], channel, widget_id)
     if status in ("dead", "disabled"):
         from .alerts import send_alert
 

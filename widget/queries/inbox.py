@@ -14,7 +14,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..schema import deliveries, leads
 
 #: Inbox status filters: the lead's own state, or the state of its deliveries.
-STATUSES = ("new", "contacted", "pending", "failed", "delivered")
+STATUSES = ("new", "contacted", "pending", "failed", "saved_to_file", "handled", "delivered")
+#: A delivery in one of these needs nothing more: retention may delete its lead.
+SETTLED = ("delivered", "resolved")
 DAY = 86400.0
 CHUNK = 500
 
@@ -29,8 +31,8 @@ class LeadFilter:
     until: dt.date | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
-        """Return the SQL conditions for this filter."""
-        conditions: list[ColumnElement[bool]] = []
+        """Return the SQL conditions for this filter (suspected spam is never in the inbox)."""
+        conditions: list[ColumnElement[bool]] = [leads.c.spam_reason.is_(None)]
         if self.widget_id:
             conditions.append(leads.c.widget_id == self.widget_id)
         if self.status:
@@ -58,19 +60,29 @@ def _status_condition(status: str) -> ColumnElement[bool]:
         return has_delivery("pending")
     if status == "failed":
         return has_delivery("dead") | has_delivery("disabled")
+    if status == "saved_to_file":
+        return has_delivery("saved_to_file")
+    if status == "handled":
+        return has_delivery("resolved")
     # Delivered: every channel arrived (a lead whose CRM copy failed is not "delivered" here).
     undelivered = exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status != "delivered")
     return has_delivery("delivered") & ~undelivered
 
 
-def delivered_at_expression() -> ColumnElement[Any]:
-    """Return when a lead was delivered: its own mark, else its latest delivered delivery."""
+def settled_at_expression() -> ColumnElement[Any]:
+    """Return when a lead last needed anything: its own delivered mark, else the latest delivery that
+    arrived or was marked as handled. Meaningful only for a lead whose deliveries are all SETTLED."""
     latest = (
-        select(func.max(deliveries.c.delivered_at))
-        .where(deliveries.c.lead_id == leads.c.id, deliveries.c.status == "delivered")
+        select(func.max(func.coalesce(deliveries.c.delivered_at, deliveries.c.resolved_at)))
+        .where(deliveries.c.lead_id == leads.c.id, deliveries.c.status.in_(SETTLED))
         .scalar_subquery()
     )
     return func.coalesce(leads.c.delivered_at, latest)
+
+
+def has_unsettled_delivery() -> ColumnElement[bool]:
+    """Return a condition: a delivery of the lead is still sending, failed, parked or saved as a file."""
+    return exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status.not_in(SETTLED))
 
 
 def count_leads(conn: Connection, lead_filter: LeadFilter) -> int:

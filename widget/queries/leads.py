@@ -12,43 +12,62 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..db import Store
-from ..models import NewLead, ReplayError, Widget
+from ..models import NewLead, ReplayError, SpamMark, Widget
 from ..routing import planned_deliveries
 from ..schema import attempts, deliveries, leads, used_tokens
-from .inbox import delivered_at_expression, has_delivery
+from .inbox import has_unsettled_delivery, settled_at_expression
 from .stats import bump
 
 CHUNK = 500
 
 
-def add_lead(store: Store, widget: Widget, lead: NewLead, token_nonce: str | None = None) -> str:
+def add_lead(store: Store, widget: Widget, lead: NewLead, token_nonce: str | None = None,
+             spam: SpamMark | None = None) -> str:
     """Store the lead and one delivery per configured channel in one transaction.
 
-    Returns the lead's public id. Raises ReplayError when the token was already used.
+    Suspected spam is stored without deliveries and counted as blocked, not as a submission, until
+    an admin releases it. Returns the lead's public id. Raises ReplayError when the token was already used.
     """
     now = time.time()
     public_id = uuid.uuid4().hex
     try:
         with store.engine.begin() as conn:
             if token_nonce:
-                conn.execute(insert(used_tokens).values(nonce=token_nonce, used_at=now))
+                conn.execute(insert(used_tokens).values(nonce=token_nonce, used_at=now, lead_public_id=public_id))
             lead_id = conn.execute(
                 insert(leads).values(
                     public_id=public_id, widget_id=widget.id, created_at=now, consented_at=now,
-                    settings_version=widget.version, status="new", **lead.__dict__,
+                    settings_version=widget.version, status="new", spam_reason=spam.reason if spam else None,
+                    spam_detail=spam.detail[:200] if spam else None, **lead.__dict__,
                 )
             ).inserted_primary_key[0]
-            for delivery in planned_deliveries(widget, lead, public_id):
-                conn.execute(insert(deliveries).values(
-                    lead_id=lead_id, widget_id=widget.id, status="pending", attempts=0,
-                    next_attempt_at=now, created_at=now, **delivery,
-                ))
-            bump(conn, widget.id, "submissions", now)
+            if spam is None:
+                insert_deliveries(conn, widget, lead, lead_id, public_id, now)
+            bump(conn, widget.id, "blocked" if spam else "submissions", now)
     except IntegrityError as error:
         if token_nonce and "used_tokens" in str(error.orig):
             raise ReplayError(token_nonce) from None
         raise
     return public_id
+
+
+def insert_deliveries(conn: Connection, widget: Widget, lead: NewLead, lead_id: int, public_id: str,
+                      now: float) -> None:
+    """Queue one delivery per channel the widget has now, due at once, inside the caller's transaction."""
+    for delivery in planned_deliveries(widget, lead, public_id):
+        conn.execute(insert(deliveries).values(
+            lead_id=lead_id, widget_id=widget.id, status="pending", attempts=0,
+            next_attempt_at=now, created_at=now, **delivery,
+        ))
+
+
+def lead_for_token(store: Store, nonce: str) -> dict[str, Any] | None:
+    """Return the lead a used form token stored, or None (it was deleted since, or the token is unknown)."""
+    query = select(leads).join(used_tokens, used_tokens.c.lead_public_id == leads.c.public_id).where(
+        used_tokens.c.nonce == nonce)
+    with store.reading() as conn:
+        row = conn.execute(query).first()
+    return dict(row._mapping) if row else None
 
 
 def get_lead(conn: Connection, public_id: str) -> dict[str, Any] | None:
@@ -97,11 +116,16 @@ def count_for_widget(store: Store, widget_id: str) -> int:
 
 
 def expired_lead_ids(conn: Connection, widget_id: str, cutoff: float) -> list[int]:
-    """Return the widget's leads delivered before cutoff with nothing still waiting to go out."""
-    delivered = delivered_at_expression()
+    """Return the widget's leads settled before cutoff: each delivery arrived or was marked as handled.
+
+    A lead with a delivery still sending, failed, parked (webhook off) or saved as a file is kept:
+    someone has not received it yet. So is one with no delivery at all, and suspected spam.
+    """
+    settled = settled_at_expression()
     query = select(leads.c.id).where(
-        and_(leads.c.widget_id == widget_id, delivered.is_not(None), delivered < cutoff),
-        ~has_delivery("pending"),
+        and_(leads.c.widget_id == widget_id, leads.c.spam_reason.is_(None), settled.is_not(None),
+             settled < cutoff),
+        ~has_unsettled_delivery(),
     )
     return [row.id for row in conn.execute(query)]
 
