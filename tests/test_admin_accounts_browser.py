@@ -184,12 +184,16 @@ def test_two_factor_enrol_then_sign_in_with_a_code_and_with_a_recovery_code(site
         accessible_at_every_width(page)
 
 
-def test_staff_see_only_the_inbox(site: str, browser: Any, app: Flask) -> None:
+def test_staff_see_only_the_inbox_and_its_spam(site: str, browser: Any, app: Flask) -> None:
     create_admin(get_state(app).store, "sam", NEW, role="staff")
     with browser_page(browser) as page:
         sign_in(page, site, "sam", NEW)
         page.wait_for_url(f"{site}/admin/leads")
-        assert page.locator("nav.nav a").all_inner_texts() == ["Inbox", "Your account"]
+        assert page.locator("nav.nav a").all_inner_texts() == [
+            "Inbox",
+            "Suspected spam",
+            "Your account",
+        ]
         response = page.goto(f"{site}/admin/widgets/demo")
         assert response.status == 403
         assert "This page is for the practice's owners" in page.inner_text("main")
