@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from widget.config import DEFAULTS
+from widget.i18n import STRINGS
 from widget.queries.widgets import get_widget, save_settings
 from widget.schema import daily_stats, leads
 from widget.security import issue_form_token
@@ -144,7 +145,8 @@ def test_a_refused_origin_is_explained_in_the_widgets_language(guarded: Flask) -
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
                            headers={**JSON, "Origin": "https://evil.example"})
     assert response.status_code == 403
-    assert response.json["message"] == "Este formulario solo puede enviarse desde el sitio web de la consulta."
+    assert response.json["message"] == STRINGS["es"]["origin_refused"]
+    assert response.json["message"].startswith("Este formulario solo puede enviarse")
 
 
 def test_refused_origin_without_javascript_keeps_the_input(guarded: Flask) -> None:
