@@ -9,6 +9,7 @@ from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..db import Store
+from ..i18n import language_name
 from ..queries.audit import record
 from ..state import get_state
 from . import first_run
@@ -180,6 +181,12 @@ def _current_password_problem(store: Store, username: str, typed: str) -> str | 
 def format_datetime(epoch: float | None) -> str:
     """Format epoch seconds as ``2026-11-28 14:05`` (UTC)."""
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch)) if epoch else ""
+
+
+@blueprint.app_template_filter("rtr_language")
+def language_label(code: str | None) -> str:
+    """Name a language in English: ``es`` -> ``Spanish``."""
+    return language_name(code or "en")
 
 
 @blueprint.app_template_filter("rtr_isotime")
