@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 from pydantic import BaseModel
 
-from widget.i18n import WORDS, translate
-from widget.settings import Localised, WidgetSettings
+from widget.i18n import STRINGS
+from widget.settings import WidgetSettings
 
 #: Everyday English words a Spanish card or email has no reason to contain (none is also Spanish).
 ENGLISH_WORD = re.compile(
@@ -56,12 +56,13 @@ def visible_text(html: str) -> str:
 
 def _english_texts(settings: WidgetSettings) -> set[str]:
     """Return every English text of the settings and the interface that differs from its Spanish."""
-    texts = {message for message in WORDS.values() if translate("es", message) != message}
+    texts = {english for key, english in STRINGS["en"].items() if STRINGS["es"].get(key) != english}
 
     def walk(value: object) -> None:
-        if isinstance(value, Localised):
-            if value.get("en") and value.get("en") != value.get("es"):
-                texts.add(value.get("en"))
+        versions = value.model_dump() if isinstance(value, BaseModel) else {}
+        if set(versions) == {"en", "es"}:  # a localised text
+            if versions["en"] and versions["en"] != versions["es"]:
+                texts.add(versions["en"])
         elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
                 walk(getattr(value, name))
