@@ -30,7 +30,8 @@ def test_every_text_has_an_english_and_a_spanish_input_side_by_side(admin: Flask
                  "locations-1-name", "locations-0-city"):
         assert f'<fieldset class="field localised" id="{name}">' in page, name
         assert f'lang="en" name="{name}-en"' in page and f'lang="es" name="{name}-es"' in page, name
-    assert '<label class="label" for="heading-es">Spanish</label>' in page
+    # Seen under the text's legend as "Spanish"; heard by a screen reader as "Heading, Spanish".
+    assert '<label class="label" for="heading-es"><span class="visually-hidden">Heading, </span>Spanish</label>' in page
     assert '<option value="es">Español (Spanish)</option>' in page
     fields = edit_form(admin)
     assert fields["heading-es"] == "¿Es momento de reconstruir?" and fields["services-0-name-es"] == "Terapia de pareja"
