@@ -22,10 +22,10 @@ from .blueprint import blueprint
 from .card_height import WIDTHS
 from .contrast import contrast_warnings, form_colours
 from .forms import ActionForm, NewWidgetForm, csrf_failed
+from .language_notes import gap_notes, notes_by_field
 from .session import flash
 from .settings_form import LANGUAGE_NAMES, SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
-from .translations import gap_notes, notes_by_field
 from .widget_page import expired_button, load_widget
 
 
