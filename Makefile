@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 INSTANCE := $(CURDIR)/instance
 
-.PHONY: run test bench lint setup system-deps bench-deps clean js js-check
+.PHONY: run test bench lint setup system-deps bench-deps clean js js-check messages
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ js-check: $(NODE_STAMP)
 	@built=$$(mktemp --suffix=.js); trap 'rm -f "$$built"' EXIT; \
 	node js/build.mjs "$$built" || exit 1; \
 	cmp -s "$$built" static/rtr/embed.js || { echo "static/rtr/embed.js is stale: run 'make js' and commit it."; exit 1; }
+
+# Gather every message to translate into widget/translations/messages.pot and add new ones, empty,
+# to each language's .po; tests/test_i18n.py fails until each is translated. The .po files are read
+# as they are when the app starts: nothing to compile. A new language: make messages LANG_NEW=fr.
+messages: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --omit-header --sort-output -w 100 \
+	  --ignore-dirs=".* ._ node_modules build dist tests bench" -o widget/translations/messages.pot .
+	$(if $(LANG_NEW),$(VENV)/bin/pybabel init -i widget/translations/messages.pot -d widget/translations -l $(LANG_NEW) -w 100,)
+	$(VENV)/bin/pybabel update -i widget/translations/messages.pot -d widget/translations \
+	  --no-fuzzy-matching --ignore-obsolete -w 100
 
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'

@@ -53,15 +53,15 @@ def test_setup_edit_preview_save_and_the_host_page_shows_it(app: Flask, live_ser
         page.wait_for_url(f"{base}/admin/widgets/demo")
         preview = page.frame_locator("#preview-frame")
         assert preview.locator("h1").inner_text() == "Ready to rebuild?"
-        page.get_by_label("Heading", exact=True).fill("Let's begin again")
+        page.get_by_label("Heading, English", exact=True).fill("Let's begin again")
         preview.locator("h1", has_text="Let's begin again").wait_for()
-        assert get_widget(store, "demo").settings.heading == "Ready to rebuild?", "the preview must not save"
+        assert get_widget(store, "demo").settings.heading.en == "Ready to rebuild?", "the preview must not save"
         assert page.evaluate("window.__violations") == []
 
         page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_url(f"{base}/admin/widgets/demo")
         assert "Saved" in page.inner_text(".flashes")
-        assert get_widget(store, "demo").settings.heading == "Let's begin again"
+        assert get_widget(store, "demo").settings.heading.en == "Let's begin again"
 
     script = "<script async src='{w}/embed.js' data-widget='demo'></script>"
     with host_site({"/blog": host_page(base, script)}) as site, browser_page(browser) as page:
@@ -155,7 +155,7 @@ def test_admin_pages_pass_axe_and_fit_the_width(app: Flask, live_server: ServerT
                      "/admin/audit", "/admin/password"):
             assert_accessible_page(page, base + path)
         page.goto(f"{base}/admin/widgets/demo")
-        page.get_by_label("Heading", exact=True).fill("")
+        page.get_by_label("Heading, English", exact=True).fill("")
         page.get_by_label("Accent colour (buttons and links)").fill("pink")
         page.get_by_role("button", name="Save", exact=True).click()
         page.locator("#form-errors").wait_for()

@@ -104,15 +104,15 @@ def test_every_setting_round_trips_through_the_form(app: Flask) -> None:
 
 def test_edit_the_heading_saves_a_new_version_and_audits_the_setting_name(app: Flask, admin: FlaskClient) -> None:
     fields = edit_form(admin)
-    fields["heading"] = "Ready when you are"
+    fields["heading-en"] = "Ready when you are"
     fields["theme-accent_color"] = "#224466"
     assert admin.post(EDIT, data=fields).status_code == 302
     widget = get_widget(store_of(app), "demo")
-    assert widget.settings.heading == "Ready when you are" and widget.version == 2
+    assert widget.settings.heading.en == "Ready when you are" and widget.version == 2
     assert "Ready when you are" in app.test_client().get("/w/demo/frame").get_data(as_text=True)
     items, _ = entries(store_of(app))
     assert (items[0].actor, items[0].action, items[0].widget_id) == ("ann", "widget.settings", "demo")
-    assert items[0].detail == "heading, theme.accent_color"
+    assert items[0].detail == "heading.en, theme.accent_color"
     assert "Ready when you are" not in items[0].detail
 
 
@@ -129,12 +129,16 @@ BAD_INPUT = [
     ("allowed_origins", "ftp://example.com", "Line 1: Use scheme://host[:port] only"),
     ("notify_emails", "intake@example.com\nnot an address", "Line 2: This isn&#39;t a valid email address."),
     ("alert_email", "ops@", "This isn&#39;t a valid email address."),
-    ("crisis_notice", "Please call us.", "988 or 911"),
-    ("heading", "", "This can&#39;t be empty."),
+    ("crisis_notice-en", "Please call us.", "988 or 911"),
+    ("crisis_notice-es", "Por favor, llámenos.", "988 or 911"),
+    ("heading-en", "", "Write this in English, the widget&#39;s language."),
+    ("heading-en", "x" * 121, "Keep this under 120 characters (it has 121)."),
+    ("heading-es", "Listo\npara empezar", "Keep this on one line."),
     ("retention_days", "0", "whole number from 1 to 3650"),
     ("theme-radius", "round", "whole number from 0 to 32"),
     ("theme-font_stack", "Georgia; color: red", "font names separated by commas"),
-    ("steps-2-title", "", "This can&#39;t be empty."),
+    ("steps-2-title-en", "", "Write this in English, the widget&#39;s language."),
+    ("services-0-name-en", "", "Write this in English, the widget&#39;s language."),
     ("hubspot_form_guid", "nope", "copy it again from HubSpot"),
     # urllib raises on an unmatched "[": a message on the field, never a 500.
     ("steps-0-link_url", "http://[", "starting with http:// or https://"),
@@ -150,14 +154,14 @@ def test_bad_input_gets_a_message_on_its_field_and_keeps_what_was_typed(
         app: Flask, admin: FlaskClient, field: str, value: str, message: str) -> None:
     fields = edit_form(admin)
     fields[field] = value
-    fields["intro"] = "Typed just now & kept <b>as text</b>"
+    fields["intro-en"] = "Typed just now & kept <b>as text</b>"
     response = admin.post(EDIT, data=fields)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert message in error_of(html, field), html[html.find('class="summary"'):][:400]
     kept = read_form(html)
     assert kept[field] == value
-    assert kept["intro"] == "Typed just now & kept <b>as text</b>"
+    assert kept["intro-en"] == "Typed just now & kept <b>as text</b>"
     assert "Typed just now &amp; kept &lt;b&gt;as text&lt;/b&gt;" in html
     assert f'aria-describedby="{field}-error"' in html or f'{field}-error"' in html
     assert get_widget(store_of(app), "demo").version == 1
@@ -165,18 +169,20 @@ def test_bad_input_gets_a_message_on_its_field_and_keeps_what_was_typed(
 
 def test_blank_service_rows_are_ignored_and_a_filled_one_is_added(app: Flask, admin: FlaskClient) -> None:
     fields = edit_form(admin)
-    assert fields["services-3-name"] == "" and fields["services-4-name"] == ""
-    fields["services-4-name"] = "Discernment counselling"
+    assert fields["services-3-name-en"] == "" and fields["services-4-name-en"] == ""
+    fields["services-4-name-en"] = "Discernment counselling"
     fields["services-4-url"] = "https://example.com/discernment"
     assert admin.post(EDIT, data=fields).status_code == 302
     services = get_widget(store_of(app), "demo").settings.services
-    assert [s.name for s in services][-1] == "Discernment counselling" and len(services) == 4
-    assert edit_form(admin)["services-5-name"] == ""
+    assert [s.name.en for s in services][-1] == "Discernment counselling" and len(services) == 4
+    assert edit_form(admin)["services-5-name-en"] == ""
 
 
 def test_a_bad_value_in_a_later_service_row_is_marked_on_that_row(admin: FlaskClient) -> None:
     fields = edit_form(admin)
-    fields["services-1-name"] = fields["services-1-description"] = fields["services-1-url"] = ""
+    for name in ("services-1-name-en", "services-1-name-es", "services-1-description-en",
+                 "services-1-description-es", "services-1-url"):
+        fields[name] = ""
     fields["services-2-url"] = "not a link"
     html = admin.post(EDIT, data=fields).get_data(as_text=True)
     assert "http:// or https://" in error_of(html, "services-2-url")
@@ -187,7 +193,7 @@ def test_a_bad_value_in_a_later_service_row_is_marked_on_that_row(admin: FlaskCl
 
 def test_preview_renders_the_real_frame_with_unsaved_settings(app: Flask, admin: FlaskClient) -> None:
     fields = edit_form(admin)
-    fields["heading"] = "Not saved yet"
+    fields["heading-en"] = "Not saved yet"
     fields["theme-accent_color"] = "#0b5394"
     response = admin.post("/admin/widgets/demo/preview", data=fields)
     assert response.status_code == 200
@@ -196,7 +202,7 @@ def test_preview_renders_the_real_frame_with_unsaved_settings(app: Flask, admin:
     csp = response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in csp and "form-action 'none'" in csp and "connect-src 'none'" in csp
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
-    assert get_widget(store_of(app), "demo").settings.heading == "Ready to rebuild?"
+    assert get_widget(store_of(app), "demo").settings.heading.en == "Ready to rebuild?"
     with store_of(app).reading() as conn:
         views = conn.exec_driver_sql("SELECT COALESCE(SUM(views), 0) FROM rtr_daily_stats").scalar_one()
     assert views == 0
@@ -228,7 +234,7 @@ def test_low_contrast_pairs_are_warned_about(admin: FlaskClient) -> None:
 
 def test_the_server_answers_the_contrast_warnings_for_the_colours_being_typed(admin: FlaskClient) -> None:
     fields = edit_form(admin)
-    fields.update({"theme-text_color": "#aaaaaa", "theme-accent_color": "half typed #12", "heading": ""})
+    fields.update({"theme-text_color": "#aaaaaa", "theme-accent_color": "half typed #12", "heading-en": ""})
     response = admin.post("/admin/contrast", data=fields)
     assert response.status_code == 200
     assert response.json == {"warnings": [
@@ -248,7 +254,7 @@ def test_the_contrast_check_and_copying_are_written_once_and_without_exec_comman
 
 def test_a_preview_of_half_typed_settings_keeps_the_saved_value_of_each_bad_one(admin: FlaskClient) -> None:
     fields = edit_form(admin)
-    fields.update({"heading": "Typed heading", "steps-0-link_url": "http://[", "theme-accent_color": "#12"})
+    fields.update({"heading-en": "Typed heading", "steps-0-link_url": "http://[", "theme-accent_color": "#12"})
     response = admin.post("/admin/widgets/demo/preview", data=fields)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Typed heading" in html
@@ -329,7 +335,7 @@ def test_audit_page_lists_changes_and_never_lead_contents(app: Flask, admin: Fla
                                                      consent_text="ok", consent_version="v",
                                                      message="we are struggling"))
     fields = edit_form(admin)
-    fields["heading"] = "A new heading"
+    fields["heading-en"] = "A new heading"
     admin.post(EDIT, data=fields)
     html = admin.get("/admin/audit").get_data(as_text=True)
     assert "Changed settings" in html and "heading" in html and "ann" in html

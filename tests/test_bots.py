@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from widget.config import DEFAULTS
-from widget.i18n import strings_for
+from widget.i18n import STRINGS, strings_for
 from widget.queries.inbox import LeadFilter, count_leads
 from widget.queries.widgets import get_widget, save_settings
 from widget.schema import daily_stats, deliveries, leads
@@ -225,7 +225,8 @@ def test_a_refused_origin_is_explained_in_the_widgets_language(guarded: Flask) -
     response = client.post("/w/demo/leads", data=valid_lead(token=form_token(client)),
                            headers={**JSON, "Origin": "https://evil.example"})
     assert response.status_code == 403
-    assert response.json["message"] == "Este formulario solo puede enviarse desde el sitio web de la consulta."
+    assert response.json["message"] == STRINGS["es"]["origin_refused"]
+    assert response.json["message"].startswith("Este formulario solo puede enviarse")
 
 
 def test_refused_origin_without_javascript_keeps_the_input(guarded: Flask) -> None:

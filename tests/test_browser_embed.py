@@ -139,7 +139,8 @@ def test_forged_messages_and_unknown_popup_links_are_ignored(live_server: Server
 def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: ServerThread, browser: Any) -> None:
     store = app.extensions["rtr"].store
     demo = get_widget(store, "demo")
-    settings = changed(demo.settings, practice_name="Second Practice", heading="Second card")
+    settings = changed(demo.settings, practice_name="Second Practice",
+                       heading={"en": "Second card", "es": "Segunda tarjeta"})
     create_widget(store, "Second Practice", settings, widget_id="second")
     widget = live_server.url("localhost")
     body = ("<div id='one'></div><div id='two'></div>"
@@ -151,7 +152,7 @@ def test_two_widgets_on_one_page_work_independently(app: Flask, live_server: Ser
         two_frame = page.query_selector("#two iframe").content_frame()
         one = page.frame_locator("#one iframe")
         two = page.frame_locator("#two iframe")
-        assert two.locator("h1").inner_text() == "Second card"
+        assert two.locator("h1").inner_text() == "Segunda tarjeta", "data-lang='es' reads the Spanish version"
         assert (one.locator("html").get_attribute("lang"), two.locator("html").get_attribute("lang")) == ("en", "es")
         fill_lead(two, "Ana Second", "ana@example.org")
         fill_lead(one, "Bo First", "bo@example.org")

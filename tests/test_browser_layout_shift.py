@@ -42,7 +42,7 @@ def test_a_save_that_changes_the_cards_height_asks_for_the_snippet_again(app: Fl
     with widget_page(app, browser, base) as page:
         before = page.input_value("#snippet-inline")
         assert page.locator("#card-height-notice").is_hidden()
-        page.get_by_label("Intro").fill("We listen first, then we plan together. " * 14)
+        page.get_by_label("Introduction, English").fill("We listen first, then we plan together. " * 14)
         page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_url(f"{base}/admin/widgets/demo")
         assert "Saved" in page.inner_text(".flashes")

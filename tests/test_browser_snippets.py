@@ -10,6 +10,7 @@ from flask import Flask
 from widget.admin.snippets import snippets
 from widget.i18n import strings_for
 from widget.queries.widgets import get_widget, save_settings
+from widget.settings import WidgetSettings
 
 from .support.host_pages import EVENTS, browser_page, frame_of, host_page, host_site, wait_until
 from .support.servers import ServerThread
@@ -114,15 +115,16 @@ def test_data_lang_gives_the_host_page_spanish_words(live_server: ServerThread, 
         page.goto(site + "/post")
         words = dialog_words(page)
     assert words == {"first": "Solicitar una consulta gratuita", "title": spanish["frame_title"],
-                     "dialog": spanish["frame_title"], "launcher": spanish["launcher"]}
-    assert words["launcher"] == "Solicite una consulta gratuita", "the English practice label has no Spanish yet"
+                     "dialog": spanish["frame_title"], "launcher": "¿Es momento de reconstruir?"}
+    assert words["launcher"] == WidgetSettings().launcher_label.es, "the practice's launcher label, in Spanish"
 
 
 def test_a_spanish_widget_speaks_spanish_without_data_lang(app: Flask, live_server: ServerThread,
                                                             browser: Any) -> None:
     store = app.extensions["rtr"].store
     demo = get_widget(store, "demo")
-    save_settings(store, "demo", changed(demo.settings, language="es", launcher_label="¿Hablamos?"))
+    save_settings(store, "demo", changed(demo.settings, language="es",
+                                         launcher_label={"en": "Shall we talk?", "es": "¿Hablamos?"}))
     widget = live_server.url("localhost")
     body = "<script async src='{w}/embed.js' data-widget='demo' data-mode='button'></script>"
     with host_site({"/post": host_page(widget, body)}) as site, browser_page(browser) as page:

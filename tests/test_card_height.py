@@ -71,7 +71,7 @@ def test_measured_heights_go_into_the_inline_snippet(app: Flask, admin: FlaskCli
 def test_after_a_save_the_old_heights_are_stale_and_a_big_change_is_told(app: Flask, admin: FlaskClient) -> None:
     measure(admin, DEMO)
     fields = edit_form(admin)
-    fields["intro"] = "A much longer introduction. " * 12
+    fields["intro-en"] = "A much longer introduction. " * 12
     assert admin.post(EDIT, data=fields).status_code == 302
     page = admin.get(EDIT).get_data(as_text=True)
     assert 'data-measured="stale"' in page and 'data-version="2"' in page

@@ -41,7 +41,7 @@ def source(app: Flask) -> Flask:
     busy = WidgetSettings(
         practice_name="Río Claro Counseling", language="es", allowed_origins=["https://www.rioclaro.example"],
         webhook_url="https://crm.example.com/in",
-        services=[Service(name="Terapia de pareja", description="Reconstruir la confianza")],
+        services=[Service(name={"es": "Terapia de pareja"}, description={"es": "Reconstruir la confianza"})],
         notify_emails=["hola@rioclaro.example"], detail_level="full", retention_days=30,
         theme=Theme(accent_color="#114477"),
     )
@@ -91,12 +91,14 @@ def test_secrets_travel_only_with_the_flag(source: Flask, make_app: Callable[...
 
 def test_import_updates_existing_widgets_and_is_audited(source: Flask, tmp_path: Path) -> None:
     exported = _export(source)
+    # A plain text (as files written before texts were localised hold) is the widget's language's version.
     exported["widgets"][1]["settings"]["heading"] = "¿Lista para reconstruir?"
     exported["widgets"][1]["name"] = "Río Claro (renamed)"
     result = _cli(source, "import", _write(tmp_path, exported))
     assert result.exit_code == 0 and "0 created, 3 updated" in result.output
     widget = get_widget(source.extensions["rtr"].store, "rio-claro")
-    assert widget.settings.heading == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
+    assert widget.settings.heading.es == "¿Lista para reconstruir?" and widget.name == "Río Claro (renamed)"
+    assert widget.settings.heading.en == ""
     assert widget.version == 2
     assert count(source.extensions["rtr"].store, audit_log, audit_log.c.action == "config.imported") == 1
 
@@ -163,7 +165,7 @@ BAD_FILES: list[tuple[str, Any, str]] = [
      "settings.webhook_url: Use a full web address"),
     ("bad retention", {"widgets": [_widget(**{"settings.retention_days": 0})]}, "settings.retention_days:"),
     ("no crisis line", {"widgets": [_widget(**{"settings.crisis_notice": "Be well."})]},
-     "settings.crisis_notice: The crisis notice must keep"),
+     "settings.crisis_notice.en: The crisis notice must keep"),
     ("bad secret", {"widgets": [_widget(webhook_secret="hunter2")]}, "(new-one).webhook_secret:"),
     ("duplicate id", {"widgets": [_widget(), _widget()]}, "widgets[1].id: the id 'new-one' appears twice"),
     ("good then bad", {"widgets": [_widget(id="good"), _widget(**{"settings.language": "fr"})]},

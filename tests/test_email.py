@@ -32,7 +32,8 @@ from .support.smtp import Received, SmtpServer
 PUBLIC_URL = "https://widgets.example.com"
 SECRET = "I found messages on his phone and I cannot sleep"
 EXPECTED_HEADERS = {"From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "Reply-To",
-                    "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
+                    "Content-Type", "Content-Transfer-Encoding", "MIME-Version",
+                    "Content-Language"}  # the confirmation says which language it is in
 
 
 def smtp_app(make_app: Callable[..., Flask], server: SmtpServer | None, **config: Any) -> Flask:

@@ -42,7 +42,7 @@ PAYLOADS = {
 EVIL_ADDRESSES = ["=?utf-8?q?=0D=0ABcc=3A_evil=40attacker.example?=@example.org",
                   "maya=?utf-8?q?=0A?=@example.org"]
 LEAD_HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted", "Reply-To", "MIME-Version",
-                "Content-Type"]
+                "Content-Type", "Content-Language"]  # the confirmation says which language it is in
 
 
 def smtp_app(make_app: Callable[..., Flask], server: SmtpServer, **config: Any) -> Flask:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from widget.config import DEFAULTS
@@ -71,7 +72,7 @@ def test_413_without_javascript_is_a_kind_page_not_an_error_page(app: Flask, cli
     response = client.post("/w/demo/leads?lang=es", data=valid_lead(token=_token(app), message="x" * 20000))
     html = response.get_data(as_text=True)
     assert response.status_code == 413 and response.mimetype == "text/html"
-    assert "Acorte su mensaje" in html and "<form" in html and "988" in html
+    assert str(escape(STRINGS["es"]["too_large"])) in html and "<form" in html and "988" in html
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
 
 

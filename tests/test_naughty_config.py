@@ -35,12 +35,13 @@ NUMBER = re.compile(r"\b\d+\b")
 NOT_OUR_WORDS = ("Input should", "Field required", "validation error", "Value error", "Extra inputs",
                  FALLBACK_MESSAGE)
 ADMIN_PATHS: dict[str, tuple[Any, ...]] = {
-    "practice_name": ("practice_name",), "heading": ("heading",), "intro": ("intro",),
-    "crisis_notice": ("crisis_notice",), "consent_text": ("consent_text",), "submit_label": ("submit_label",),
-    "thank_you_text": ("thank_you_text",), "response_time": ("response_time",), "alert_email": ("alert_email",),
-    "webhook_url": ("webhook_url",), "hubspot_portal_id": ("hubspot_portal_id",),
-    "steps-0-title": ("steps", 0, "title"), "steps-1-text": ("steps", 1, "text"),
-    "steps-1-link_url": ("steps", 1, "link_url"), "steps-0-link_label": ("steps", 0, "link_label"),
+    "practice_name": ("practice_name",), "heading-en": ("heading", "en"), "intro-es": ("intro", "es"),
+    "crisis_notice-en": ("crisis_notice", "en"), "crisis_notice-es": ("crisis_notice", "es"),
+    "consent_text-es": ("consent_text", "es"), "submit_label-en": ("submit_label", "en"),
+    "thank_you_text-es": ("thank_you_text", "es"), "response_time-en": ("response_time", "en"),
+    "alert_email": ("alert_email",), "webhook_url": ("webhook_url",), "hubspot_portal_id": ("hubspot_portal_id",),
+    "steps-0-title-en": ("steps", 0, "title", "en"), "steps-1-text-es": ("steps", 1, "text", "es"),
+    "steps-1-link_url": ("steps", 1, "link_url"), "steps-0-link_label-en": ("steps", 0, "link_label", "en"),
     "theme-font_stack": ("theme", "font_stack"), "theme-accent_color": ("theme", "accent_color"),
     "theme-radius": ("theme", "radius"), "retention_days": ("retention_days",), "name": (),
 }
@@ -100,7 +101,7 @@ class AdminPoster:
             self.tally.problems.append(f"{response.status_code} for {field}={value!r:.200}, expected {errors}")
         elif field != "name" and not shown:
             self.tally.problems.append(f"no field message on the page for {field}={value!r:.200}: {errors}")
-        elif field in ("practice_name", "heading", "steps-0-title") and str(escape(value)) not in html:
+        elif field in ("practice_name", "heading-en", "steps-0-title-en") and str(escape(value)) not in html:
             self.tally.problems.append(f"what was typed in {field} was not kept: {value!r:.200}")
 
 
@@ -129,7 +130,8 @@ def test_the_admin_settings_form_holds_against_bad_input(app: Flask) -> None:
 # flask rtr import ---------------------------------------------------------------------------------
 
 IMPORT_PATHS: list[tuple[Any, ...]] = [
-    ("widgets", 0, "settings", "heading"), ("widgets", 0, "name"), ("widgets", 0, "id"),
+    ("widgets", 0, "settings", "heading"), ("widgets", 0, "settings", "heading", "es"),
+    ("widgets", 0, "name"), ("widgets", 0, "id"),
     ("widgets", 0, "settings", "theme", "accent_color"), ("widgets", 0, "settings", "steps", 0, "link_url"),
     ("widgets", 0, "settings", "allowed_origins"), ("widgets", 0, "settings", "notify_emails"),
     ("widgets", 0, "settings", "retention_days"), ("widgets", 0, "settings", "services", 0, "name"),
@@ -224,7 +226,7 @@ def _structural(export: dict[str, Any]) -> list[bytes]:
         whole.replace(b'"version": 1', b'"version": NaN'), whole.replace(b'"version": 1', b'"version": 1e999'),
         whole.replace(b'"widgets": [', b'"widgets": [], "widgets": ['), b'{"widgets": null}', b'{"widgets": {}}',
         b'{"widgets": [null]}', b'{"widgets": [{"id": "x", "name": "X"}]}', b'"just a string"', b"null", b"0",
-        whole.replace(b'"heading": "', b'"heading": "\\ud800'), whole.replace(b'"heading": "', b'"heading": "\\u0000'),
+        whole.replace(b'"en": "Ready', b'"en": "\\ud800'), whole.replace(b'"es": "\\u00bfEs', b'"es": "\\u0000'),
         whole.replace(b"Harbor", b"Harbor\x00"), whole * 2, b'{"widgets": [' + b"{}," * 5000 + b"{}]}",
     ]
 

@@ -23,16 +23,19 @@ def test_defaults_and_demo_are_valid_and_round_trip_through_json() -> None:
 
 def test_demo_is_a_couples_practice_in_los_angeles_and_las_vegas() -> None:
     demo = demo_settings()
-    assert [s.name for s in demo.services] == ["Couples therapy", "Individual therapy", "Family therapy"]
-    cities = " ".join(loc.city for loc in demo.locations)
+    assert [s.name.en for s in demo.services] == ["Couples therapy", "Individual therapy", "Family therapy"]
+    assert [s.name.es for s in demo.services] == ["Terapia de pareja", "Terapia individual", "Terapia familiar"]
+    cities = " ".join(loc.city.en for loc in demo.locations)
     assert "Los Angeles" in cities and "Las Vegas" in cities
-    assert demo.heading == "Ready to rebuild?"
+    assert demo.heading.en == "Ready to rebuild?"
     assert len(demo.steps) == 3
+    assert demo.translation_gaps() == [], "the demo practice has every text in both languages"
 
 
-def test_default_crisis_notice_names_988_and_911() -> None:
+def test_default_crisis_notice_names_988_and_911_in_every_language() -> None:
     notice = WidgetSettings().crisis_notice
-    assert "988" in notice and "911" in notice
+    for text in (notice.en, notice.es):
+        assert "988" in text and "911" in text
 
 
 def test_settings_are_read_as_attributes_and_cannot_be_changed_in_place() -> None:
@@ -40,6 +43,8 @@ def test_settings_are_read_as_attributes_and_cannot_be_changed_in_place() -> Non
     assert demo.theme.accent_color == "#7a3e5d" and demo.fields.message is True
     with pytest.raises(ValueError):
         demo.heading = "Changed behind the form's back"  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        demo.heading.es = "Cambiado a escondidas"  # type: ignore[misc]
 
 
 def _with(path: str, value: object) -> dict[str, Any]:
@@ -59,15 +64,22 @@ def _with(path: str, value: object) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("path", "value", "field", "message"),
     [
-        ("heading", "", "heading", "This can't be empty."),
-        ("heading", "x" * 130, "heading", "Keep this under 120 characters (it has 130)."),
-        ("heading", 7, "heading", "Must be text."),
-        ("crisis_notice", "", "crisis_notice", "This can't be empty."),
-        ("crisis_notice", "Please take care of yourself.", "crisis_notice",
+        ("heading", "", "heading.en", "Write this in English, the widget's language."),
+        ("heading", "x" * 130, "heading.en", "Keep this under 120 characters (it has 130)."),
+        ("heading", {"en": "Fine", "es": "x" * 121}, "heading.es", "Keep this under 120 characters (it has 121)."),
+        ("heading", {"en": "Fine", "es": 7}, "heading.es", "Must be text."),
+        ("heading", {"en": "Fine", "fr": "Prêt ?"}, "heading.fr", "Unknown language: fr."),
+        ("heading", 7, "heading", "Give this text as an object of languages, like {\"en\": \"…\"}."),
+        ("crisis_notice", "", "crisis_notice.en", "Write this in English, the widget's language."),
+        ("crisis_notice", "Please take care of yourself.", "crisis_notice.en",
+         "The crisis notice must keep a way to reach help now (988 or 911)."),
+        ("crisis_notice", {"en": "Call 911.", "es": "Cuídese mucho."}, "crisis_notice.es",
          "The crisis notice must keep a way to reach help now (988 or 911)."),
         ("practice_name", "Bad\x00name", "practice_name", "Contains control characters; please retype it."),
-        ("heading", "Ready\nto rebuild?", "heading", "Keep this on one line."),
-        ("services.0.name", "Couples\r\ntherapy", "services.0.name", "Keep this on one line."),
+        ("heading", "Ready\nto rebuild?", "heading.en", "Keep this on one line."),
+        ("services.0.name", "Couples\r\ntherapy", "services.0.name.en", "Keep this on one line."),
+        ("services.0.name", {"en": "", "es": "Terapia"}, "services.0.name.en",
+         "Write this in English, the widget's language."),
         ("services.1", "just a name", "services.1", "Each entry has a name."),
         ("services.2", {"description": "no name"}, "services.2.name", "This can't be empty."),
         ("webhook_url", "ftp://example.com/hook", "webhook_url",
@@ -77,7 +89,7 @@ def _with(path: str, value: object) -> dict[str, Any]:
          "Use a full web address starting with http:// or https://."),
         ("steps.2.link_url", "https://example.com/more", "steps.2.link_label",
          "Give the link a label people can read."),
-        ("steps.1.title", "", "steps.1.title", "This can't be empty."),
+        ("steps.1.title", "", "steps.1.title.en", "Write this in English, the widget's language."),
         ("steps.1", None, "steps.1", "Each step has a title and a text."),
         ("services.0.url", "//evil.example", "services.0.url",
          "Use a full web address starting with http:// or https://."),
@@ -155,7 +167,8 @@ def test_not_an_object() -> None:
 def test_missing_keys_take_defaults() -> None:
     clean, errors = validate_settings({"practice_name": "Solo practice", "theme": {"radius": 4}})
     assert errors == {}
-    assert clean.heading == "Ready to rebuild?" and clean.theme.radius == 4 and clean.theme.accent_color == "#7a3e5d"
+    assert clean.heading.en == "Ready to rebuild?" and clean.theme.radius == 4 and clean.theme.accent_color == "#7a3e5d"
+    assert clean.heading.es == "¿Es momento de reconstruir?", "the built-in texts come in every language"
 
 
 def test_values_are_cleaned_once_here() -> None:
@@ -165,7 +178,7 @@ def test_values_are_cleaned_once_here() -> None:
         "notify_emails": ["intake@Example.COM", "intake@example.com"],
     })
     assert errors == {}
-    assert (clean.heading, clean.theme.accent_color, clean.retention_days) == ("Spaced", "#abcdef", 30)
+    assert (clean.heading.en, clean.theme.accent_color, clean.retention_days) == ("Spaced", "#abcdef", 30)
     assert clean.allowed_origins == ["https://example.com", "http://localhost:8080"]
     assert clean.notify_emails == ["intake@example.com"]
 
@@ -174,8 +187,8 @@ def test_on_errors_each_bad_setting_falls_back_and_the_rest_is_kept() -> None:
     saved = WidgetSettings(heading="Saved heading", theme={"accent_color": "#112233"})
     clean, errors = validate_settings({"heading": "", "intro": "Typed", "theme": {"accent_color": "pink"}},
                                       fallback=saved)
-    assert set(errors) == {"heading", "theme.accent_color"}
-    assert (clean.heading, clean.intro, clean.theme.accent_color) == ("Saved heading", "Typed", "#112233")
+    assert set(errors) == {"heading.en", "theme.accent_color"}
+    assert (clean.heading.en, clean.intro.en, clean.theme.accent_color) == ("Saved heading", "Typed", "#112233")
 
 
 def test_consent_version_changes_with_the_wording() -> None:

@@ -40,7 +40,7 @@ def test_widget_round_trip_and_versions(any_store: Store) -> None:
     edited = changed(loaded.settings, heading="Let's talk")
     assert save_settings(any_store, "demo", edited) == 2
     again = get_widget(any_store, "demo")
-    assert again.version == 2 and again.settings.heading == "Let's talk"
+    assert again.version == 2 and again.settings.heading.en == "Let's talk"
     assert [w.id for w in list_widgets(any_store, )] == ["demo"]
     assert get_widget(any_store, "missing") is None
 
@@ -53,8 +53,8 @@ def test_settings_stored_by_older_code_load_with_defaults_for_what_they_lack(any
                                             created_at=1.0, updated_at=1.0))
     loaded = get_widget(any_store, "old").settings
     assert isinstance(loaded, WidgetSettings)
-    assert (loaded.heading, loaded.theme.accent_color, loaded.notify_emails) == ("Hello", "#112233",
-                                                                                  ["desk@example.com"])
+    assert (loaded.heading.en, loaded.theme.accent_color, loaded.notify_emails) == ("Hello", "#112233",
+                                                                                     ["desk@example.com"])
     assert loaded.retention_days == 90 and loaded.theme.radius == 12 and len(loaded.steps) == 3
     assert loaded == changed(practice_name="Old Practice", heading="Hello", theme={"accent_color": "#112233"},
                              notify_emails=["desk@example.com"])
@@ -66,7 +66,7 @@ def test_a_stored_value_that_todays_rules_refuse_falls_back_to_its_default(any_s
         conn.execute(insert(widgets).values(id="w", name="W", settings=stored, version=1, webhook_secret="whsec_x",
                                             created_at=1.0, updated_at=1.0))
     loaded = get_widget(any_store, "w").settings
-    assert (loaded.heading, loaded.webhook_url) == ("Ready to rebuild?", "")
+    assert (loaded.heading.en, loaded.webhook_url) == ("Ready to rebuild?", "")
     assert loaded.services == demo_settings().services
 
 

@@ -116,6 +116,8 @@ def test_installed_wheel_serves_frame_and_loader(installed_server: tuple[str, li
     assert frame.status_code == 200
     assert 'class="rtr-card"' in frame.text and "988" in frame.text
     assert "Set-Cookie" not in frame.headers
+    spanish = requests.get(url + "/w/demo/frame?lang=es", timeout=10)
+    assert "Su nombre" in spanish.text and "Terapia de pareja" in spanish.text, "the catalogs travel in the wheel"
 
     loader = requests.get(url + "/embed.js", timeout=10)
     assert loader.status_code == 200

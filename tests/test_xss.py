@@ -57,16 +57,20 @@ USER, PASSWORD = "office", "a long and calm sentence"
 def hostile_settings(payloads: list[str], **changes: Any) -> WidgetSettings:
     """Return valid settings whose every text is one of payloads (cycling), with all fields shown."""
     pick = itertools.cycle(payloads).__next__
+
+    def both(after: str = "") -> dict[str, str]:
+        return {"en": pick() + after, "es": pick() + after}
+
     settings = demo_settings().model_dump()
-    settings.update({key: pick() for key in TEXT_KEYS})
-    settings["crisis_notice"] = pick() + " Call or text 988."
-    settings["thank_you_text"] += " {response_time}"
+    settings.update({key: both() for key in TEXT_KEYS if key != "practice_name"}, practice_name=pick())
+    settings["crisis_notice"] = both(" Call or text 988.")
+    settings["thank_you_text"] = both(" {response_time}")
     settings["accepting_new_clients"] = False
     for step in settings["steps"]:
-        step.update(title=pick(), text=pick(), link_label=pick(), link_url="https://example.com/?q=" + pick())
-    settings["services"] = [{"name": pick(), "description": pick(), "url": "https://example.com/" + pick()}
+        step.update(title=both(), text=both(), link_label=both(), link_url="https://example.com/?q=" + pick())
+    settings["services"] = [{"name": both(), "description": both(), "url": "https://example.com/" + pick()}
                             for _ in range(2)]
-    settings["locations"] = [{"name": pick(), "city": pick(), "url": "https://example.com/#" + pick()}]
+    settings["locations"] = [{"name": both(), "city": both(), "url": "https://example.com/#" + pick()}]
     clean, errors = validate_settings({**settings, **changes})
     assert errors == {}, errors
     return clean
@@ -115,6 +119,7 @@ def test_configured_texts_are_escaped_on_frame_page_and_thanks(app: Flask, clien
     use_settings(app, hostile_settings([payload]))
     pages = {
         "frame": client.get("/w/demo/frame"),
+        "Spanish frame": client.get("/w/demo/frame?lang=es"),
         "hosted page": client.get("/w/demo"),
         "thank-you page": client.post("/w/demo/leads", data=valid_lead(token=_token(app))),
         "frame after an error": client.post("/w/demo/leads", data=valid_lead(token=_token(app), email="x")),
@@ -229,7 +234,7 @@ def test_payloads_do_nothing_in_chromium_frame_and_hosted_page(app: Flask, live_
         seen = _watch(page)
         page.goto(site + "/post?utm_source=" + PAYLOADS[0])
         frame = frame_of(page)
-        assert frame.locator("h1").text_content() == get_widget(app.extensions["rtr"].store, "demo").settings.heading
+        assert frame.locator("h1").text_content() == get_widget(app.extensions["rtr"].store, "demo").settings.heading.en
         fill_lead(frame, PAYLOADS[1], "not an address")
         frame.locator("textarea[name=message]").fill(PAYLOADS[2])
         frame.locator(".rtr-submit").click()

@@ -12,9 +12,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from .email_address import check_email
-from .i18n import STRINGS, strings_for
+from .i18n import supported, words
 from .models import NewLead, SpamMark, Widget
 from .security import TokenCheck, check_form_token, issue_form_token
+from .settings import Localised, consent_version
 from .settings.kinds import CONTROL_CHARS
 
 C1_CONTROLS = re.compile(r"[\x80-\x9f\u2028\u2029]")  # C1 controls and Unicode line breaks
@@ -46,8 +47,20 @@ class SignedTokenCSRF(CSRF):
             raise ValidationError(form.words[check.state])
 
 
+def option_value(names: list[Localised], own: str, submitted: Any) -> str:
+    """Return the name (in the widget's own language) of the option whose name, in any language, was sent."""
+    for name in names:
+        if submitted and submitted in name.model_dump().values():
+            return name.in_own_language(own)
+    return ""
+
+
 class LeadForm(FlaskForm):
-    """Name, email, consent and the optional fields a widget turns on; labels in its language."""
+    """Name, email, consent and the optional fields a widget turns on, in the visitor's language.
+
+    Services and locations are offered by their name in the visitor's language; the value sent
+    (and stored) is the name in the widget's own language, so the practice reads one language.
+    """
 
     class Meta:
         csrf = True
@@ -80,27 +93,29 @@ class LeadForm(FlaskForm):
     def __init__(self, widget: Widget, language: str | None = None, **kwargs: Any) -> None:
         super().__init__(meta={"widget_id": widget.id}, **kwargs)
         self.widget = widget
-        self.language = language if language in STRINGS else widget.settings.language
-        self.words = strings_for(self.language)
+        self.language = supported(language) or widget.settings.language
+        self.words = words(self.language)
+        #: The widget's settings as this visitor reads them (every text in their language).
+        self.shown = widget.settings.shown_in(self.language)
         self.token_check = TokenCheck("invalid")
         self._label_fields()
         self._drop_fields_turned_off()
 
     def _label_fields(self) -> None:
-        words, settings = self.words, self.widget.settings
+        words = self.words
         for name in ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
                      "ok_to_voicemail", "service", "location", "message"):
             self[name].label.text = words[name]
         self.contact_method.choices = [
             SelectChoice(method, words[f"method_{method}"]) for method in ("email", "phone", "text")
         ]
-        self.service.choices = [SelectChoice("", words["not_sure"])] + [
-            SelectChoice(service.name) for service in settings.services
-        ]
-        self.location.choices = [SelectChoice("", words["no_preference"])] + [
-            SelectChoice(loc.name, loc.name if loc.city != "telehealth" else f"{loc.name} ({words['telehealth']})")
-            for loc in settings.locations
-        ]
+        self.service.choices = [SelectChoice("", words["not_sure"]), *self._options("services")]
+        self.location.choices = [SelectChoice("", words["no_preference"]), *self._options("locations")]
+
+    def _options(self, kind: str) -> list[SelectChoice]:
+        """Offer services or locations by their name in the visitor's language, valued in the widget's own."""
+        own, real, shown = self.widget.settings.language, getattr(self.widget.settings, kind), getattr(self.shown, kind)
+        return [SelectChoice(item.name.in_own_language(own), seen.name) for item, seen in zip(real, shown, strict=True)]
 
     def _drop_fields_turned_off(self) -> None:
         shown = self.widget.settings.fields
@@ -142,10 +157,12 @@ class LeadForm(FlaskForm):
             raise ValidationError(self.words["required"])
 
     def validate_service(self, field: Any) -> None:
-        self._one_of(field, [service.name for service in self.widget.settings.services])
+        field.data = option_value([s.name for s in self.widget.settings.services], self.widget.settings.language,
+                                  field.data)
 
     def validate_location(self, field: Any) -> None:
-        self._one_of(field, [loc.name for loc in self.widget.settings.locations])
+        field.data = option_value([loc.name for loc in self.widget.settings.locations],
+                                  self.widget.settings.language, field.data)
 
     def validate_consent(self, field: Any) -> None:
         if not field.data:
@@ -169,10 +186,6 @@ class LeadForm(FlaskForm):
         if len(value) > limit:
             raise ValidationError(self.words["too_long"].format(limit=limit))
 
-    def _one_of(self, field: Any, names: list[str]) -> None:
-        if field.data and field.data not in names:
-            field.data = ""
-
     def spam_mark(self) -> SpamMark | None:
         """Return why a valid form is suspected spam (the hidden honeypot field was filled), or None."""
         filled = _clip(self.website.data, 200).strip()
@@ -181,9 +194,10 @@ class LeadForm(FlaskForm):
     def utm(self) -> dict[str, str]:
         return {key: _clip(self[key].data, LIMITS["utm"]) for key in UTM_KEYS if self[key].data}
 
-    def to_lead(self, consent_version: str) -> NewLead:
-        """Return the validated lead. Call only after ``validate()`` succeeded."""
+    def to_lead(self) -> NewLead:
+        """Return the validated lead, with the consent wording this person read. Call after ``validate()``."""
         value = self._value
+        consent = str(self.shown.consent_text)
         return NewLead(
             name=value("name").strip(), email=value("email"), phone=value("phone").strip(),
             contact_method=value("contact_method") if value("contact_method") != "None" else "",
@@ -191,7 +205,7 @@ class LeadForm(FlaskForm):
             ok_to_voicemail=bool(value("ok_to_voicemail")), service=value("service"),
             location=value("location"), message=value("message").strip(), page_url=value("page_url"),
             language=self.language, utm=self.utm(),
-            consent_text=self.widget.settings.consent_text, consent_version=consent_version,
+            consent_text=consent, consent_version=consent_version(consent),
         )
 
     def _value(self, name: str) -> Any:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from .assets import asset_version
 from .forms import LeadForm
-from .i18n import strings_for
+from .i18n import template_helpers, words
 from .models import Widget
 from .origins import normalise_origin
 from .security import secure_public_response
@@ -24,8 +24,13 @@ from .settings import WidgetSettings
 
 DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
 CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
-# 988 and 911 standing alone (not inside a longer number), and the Lifeline's chat address.
-CRISIS_NUMBER = re.compile(r"(?<![\w-])(988|911)(?![\w-])|(?<![\w.-])(988lifeline\.org)(?![\w-])")
+# 988 and 911 standing alone (not inside a longer number), and the Lifeline's addresses: its site
+# (988lifeline.org, chat.988lifeline.org, with a path such as /es for its Spanish pages) and
+# 988lineadevida.org, with or without https://.
+CRISIS_NUMBER = re.compile(
+    r"(?<![\w-])(988|911)(?![\w-])"
+    r"|(?<![\w./-])((?:https?://)?(?:[a-z]+\.)?(?:988lifeline|988lineadevida)\.org(?:/[\w-]+)*/?)(?![\w-])",
+    re.IGNORECASE)
 
 
 def register(app: Flask) -> None:
@@ -35,14 +40,17 @@ def register(app: Flask) -> None:
 
 
 def crisis_links(text: str) -> Markup:
-    """Escape the crisis notice, then make 988 and 911 tappable (tel:) and 988lifeline.org a link.
+    """Escape the crisis notice, then make 988 and 911 tappable (tel:) and the Lifeline's sites links.
 
-    The person reading it may be on a phone and in crisis: one tap should start the call.
+    The person reading it may be on a phone and in crisis: one tap should start the call. The
+    Spanish forms work the same way: "llame al 988", "988lifeline.org/es", "988lineadevida.org".
     """
     def link(match: re.Match[str]) -> str:
         if match.group(1):
             return f'<a href="tel:{match.group(1)}">{match.group(1)}</a>'
-        return '<a href="https://988lifeline.org" target="_blank" rel="noopener">988lifeline.org</a>'
+        address = match.group(2)
+        href = address if address.lower().startswith(("http://", "https://")) else "https://" + address
+        return f'<a href="{href}" target="_blank" rel="noopener">{address}</a>'
 
     return Markup(CRISIS_NUMBER.sub(link, str(escape(text))))
 
@@ -55,10 +63,10 @@ def html_attributes(**attributes: Any) -> dict[str, Any]:
     }
 
 
-def thank_you_text(settings: WidgetSettings) -> str:
-    """Return the thank-you text with {response_time} filled in, in the practice's language."""
-    when = settings.response_time or strings_for(settings.language)["soon"]
-    return settings.thank_you_text.replace("{response_time}", when)
+def thank_you_text(shown: Any, language: str) -> str:
+    """Return the thank-you text with {response_time} filled in, from settings shown in language."""
+    when = shown.response_time or words(language)["soon"]
+    return str(shown.thank_you_text).replace("{response_time}", when)
 
 
 def theme_css(settings: WidgetSettings, dark: bool) -> Markup:
@@ -92,17 +100,17 @@ def render_card(widget: Widget, form: LeadForm, *, mode: str, status: int, submi
                 notice: str = "") -> Response:
     """Render the card (``page`` mode: the hosted page, else the frame) with the public headers."""
     nonce = secrets.token_urlsafe(12)
-    settings = widget.settings
+    shown = form.shown
     parent_origin = normalise_origin(request.values.get("origin", "")) or ""
     html = render_template(
         "rtr/page.html" if mode == "page" else "rtr/frame.html",
-        widget=widget, settings=settings, form=form, words=form.words, mode=mode, nonce=nonce,
-        theme_css=theme_css(settings, request.values.get("theme") == "dark"),
+        **template_helpers(form.language),
+        widget=widget, settings=shown, form=form, mode=mode, nonce=nonce,
+        theme_css=theme_css(widget.settings, request.values.get("theme") == "dark"),
         submitted=submitted, notice=notice, parent_origin=parent_origin,
         # Echoed exactly (escaped by Jinja): the loader matches its messages on this id.
         instance=request.values.get("instance", "")[:200],
-        thank_you_text=thank_you_text(settings),
-        language=form.language,
+        thank_you_text=thank_you_text(shown, form.language),
         asset_version=asset_version(),
     )
     response = current_app.response_class(html, status=status, mimetype="text/html")
@@ -114,7 +122,7 @@ def secure(response: Response, widget: Widget | None, nonce: str | None = None) 
     return secure_public_response(response, widget, nonce or secrets.token_urlsafe(12))
 
 
-def render_frame_preview(widget: Widget) -> Response:
-    """Render the frame for an admin preview of (unsaved) settings; not counted as a view."""
-    form = LeadForm(widget, language=widget.settings.language, formdata=None, data={})
+def render_frame_preview(widget: Widget, language: str | None = None) -> Response:
+    """Render the frame for an admin preview of (unsaved) settings in a language (default: the widget's)."""
+    form = LeadForm(widget, language=language or widget.settings.language, formdata=None, data={})
     return render_card(widget, form, mode="inline", status=200)

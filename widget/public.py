@@ -16,15 +16,15 @@ from werkzeug.wrappers import Response
 
 from . import ratelimit, signals
 from .assets import asset_response, asset_version
-from .forms import UTM_KEYS, LeadForm
+from .forms import UTM_KEYS, LeadForm, option_value
 from .frame import render_card, secure, thank_you_text, theme_css
-from .i18n import STRINGS
+from .i18n import supported, template_helpers, words
 from .models import NewLead, ReplayError, Widget
 from .queries import stats
 from .queries.leads import add_lead, lead_for_token
 from .queries.widgets import get_widget
 from .security import check_form_token, issue_form_token, submission_origin_allowed
-from .settings import WidgetSettings, consent_version
+from .settings import WidgetSettings
 from .state import RTRState, get_state, resource_dir
 
 log = logging.getLogger("widget.public")
@@ -106,7 +106,7 @@ def submit_lead(widget_id: str) -> Response:
             ratelimit.count_against_client()
         _keep_or_refresh_token(form, widget)
         return _invalid(widget, form, mode)
-    lead, spam = form.to_lead(consent_version(widget.settings.consent_text)), form.spam_mark()
+    lead, spam = form.to_lead(), form.spam_mark()
     try:
         lead_id = add_lead(get_state().store, widget, lead, token_nonce=form.token_check.nonce, spam=spam)
     except SQLAlchemyError as error:
@@ -160,15 +160,14 @@ def answer_database_down(error: SQLAlchemyError) -> Response:
 def _unavailable(status: int = 404) -> Response:
     """Answer an unknown widget (or a database that is away) kindly: a visitor may still be reading,
     so keep the crisis numbers."""
-    language = request.values.get("lang", "")
-    language = language if language in STRINGS else "en"
-    words, nonce = STRINGS[language], secrets.token_urlsafe(12)
+    language = supported(request.values.get("lang")) or "en"
+    said, nonce = words(language), secrets.token_urlsafe(12)
     if wants_json():
-        response = jsonify(ok=False, message=f"{words['unavailable_heading']}. {words['unavailable_text']}", errors={})
+        response = jsonify(ok=False, message=f"{said['unavailable_heading']}. {said['unavailable_text']}", errors={})
     else:
         settings = WidgetSettings()
-        html = render_template("rtr/unavailable.html", settings=settings, words=words, nonce=nonce, mode="page",
-                               language=language,
+        html = render_template("rtr/unavailable.html", **template_helpers(language),
+                               settings=settings.shown_in(language), nonce=nonce, mode="page",
                                theme_css=theme_css(settings, request.values.get("theme") == "dark"),
                                asset_version=asset_version())
         response = current_app.response_class(html, mimetype="text/html")
@@ -182,15 +181,17 @@ def _mode(value: str | None = None) -> str:
 
 
 def _language(widget: Widget) -> str:
-    """Return the language asked for (``data-lang``), else the widget's; LeadForm checks it is one we have."""
+    """Return the language asked for (``data-lang``), else the widget's; LeadForm falls back to the widget's
+    own language for one we don't speak."""
     return request.values.get("lang") or widget.settings.language
 
 
 def _initial_data(widget: Widget) -> dict[str, str]:
     data = {key: request.args.get(key, "")[:200] for key in UTM_KEYS}
     data["page_url"] = request.args.get("page", "")[:2000]
-    service = request.args.get("service", "")
-    if service in [s.name for s in widget.settings.services]:
+    service = option_value([s.name for s in widget.settings.services], widget.settings.language,
+                           request.args.get("service", ""))
+    if service:
         data["service"] = service
     return data
 
@@ -232,8 +233,8 @@ def _invalid(widget: Widget, form: LeadForm, mode: str) -> Response:
 
 def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Response:
     if wants_json():
-        response = jsonify(ok=True, heading=widget.settings.thank_you_heading,
-                           text=thank_you_text(widget.settings))
+        response = jsonify(ok=True, heading=form.shown.thank_you_heading,
+                           text=thank_you_text(form.shown, form.language))
         response.status_code = status
         return secure(response, widget)
     return render_card(widget, form, mode=mode, status=status, submitted=True)
@@ -241,7 +242,7 @@ def _thanks(widget: Widget, form: LeadForm, mode: str, status: int = 201) -> Res
 
 def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -> Response:
     """Refuse a submission kindly, in the visitor's language: the message (``reason`` names it in
-    ``i18n.STRINGS``) and, without JavaScript, the form as they typed it."""
+    ``i18n.WORDS``) and, without JavaScript, the form as they typed it."""
     form = LeadForm(widget, language=_language(widget), formdata=request.form)
     form.token_check = check_form_token(request.form.get("token"), widget.id)
     _keep_or_refresh_token(form, widget)

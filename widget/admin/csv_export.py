@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, request, stream_with_context
 
+from ..i18n import language_name
 from ..queries.audit import record
 from ..queries.inbox import iter_leads
 from ..state import get_state
@@ -26,7 +27,7 @@ FORMULA_AFTER_SEPARATOR = re.compile(r"([,;\t\r\n][ \"]*)(?=[=+\-@\t\r])")
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 COLUMNS = (
     "received_utc", "widget", "name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
-    "ok_to_voicemail", "service", "location", "message", "page_url", "language", *UTM_KEYS,
+    "ok_to_voicemail", "service", "location", "message", "page_url", "preferred_language", *UTM_KEYS,
     "status", "contacted_utc", "delivered_utc", "deliveries", "lead_id",
 )
 
@@ -53,7 +54,8 @@ def lead_row(lead: dict[str, Any]) -> list[str]:
         _when(lead["created_at"]), lead["widget_id"], lead["name"], lead["email"], lead["phone"],
         lead["contact_method"], _yes_no(lead["ok_to_email"]), _yes_no(lead["ok_to_text"]),
         _yes_no(lead["ok_to_voicemail"]), lead["service"], lead["location"], lead["message"],
-        lead["page_url"], lead["language"], *(utm.get(key, "") for key in UTM_KEYS),
+        lead["page_url"], f"{language_name(lead['language'])} ({lead['language']})",
+        *(utm.get(key, "") for key in UTM_KEYS),
         lead["status"], _when(lead["contacted_at"]), _when(lead["delivered_at"]), deliveries, lead["public_id"],
     ]
     return [neutralise(cell) for cell in cells]

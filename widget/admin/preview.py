@@ -8,6 +8,7 @@ from flask import request
 from werkzeug.wrappers import Response
 
 from ..frame import render_frame_preview
+from ..i18n import supported
 from ..models import Widget
 from .auth import login_required
 from .blueprint import blueprint
@@ -15,9 +16,9 @@ from .settings_form import check, posted_form
 from .widget_page import load_widget
 
 
-def preview_response(widget: Widget) -> Response:
+def preview_response(widget: Widget, language: str | None = None) -> Response:
     """Render the frame for the admin page: framable by the admin itself, and unable to send."""
-    response = render_frame_preview(widget)
+    response = render_frame_preview(widget, language)
     csp = response.headers.get("Content-Security-Policy", "")
     parts = [part for part in csp.split("; ") if not part.startswith(("frame-ancestors", "form-action",
                                                                       "connect-src"))]
@@ -30,10 +31,15 @@ def preview_response(widget: Widget) -> Response:
 @blueprint.route("/widgets/<widget_id>/preview", methods=["GET", "POST"])
 @login_required
 def preview(widget_id: str) -> Response:
-    """Render the widget's frame: saved settings on GET, the form's unsaved ones on POST."""
+    """Render the widget's frame: saved settings on GET, the form's unsaved ones on POST.
+
+    In the language the page's switch chose (``preview_language``, or ``lang`` on GET), as a
+    visitor reading that language would see it; default: the widget's own.
+    """
     widget = load_widget(widget_id)
+    language = supported(request.values.get("preview_language") or request.args.get("lang"))
     if request.method == "POST":
         form = posted_form("This page expired; reload it to see the preview again.")
         clean, _ok = check(form, resolve_webhook=False, fallback=widget.settings)
         widget = dataclasses.replace(widget, settings=clean)
-    return preview_response(widget)
+    return preview_response(widget, language)

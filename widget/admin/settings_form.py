@@ -3,7 +3,8 @@
 The form only collects what was typed; ``validate_settings`` stays the single gate, and its
 messages (keyed by setting paths such as ``steps.0.link_url``) are put back on the fields. Fields
 map to settings by name (``widget.admin.form_mapping``): a new setting needs its declaration in
-the model and a field here, and a test fails while either is missing.
+the model and a field here, and a test fails while either is missing. A localised text is a
+group with one input per language (``heading-en``, ``heading-es``), shown side by side.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from flask import abort, current_app
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from ..i18n import language_name
 from ..settings import DETAIL_LEVELS, LANGUAGES, WEBHOOK_FORMATS, WidgetSettings, validate_settings
 from ..settings.schema import WIDGET_NAME_LIMIT
 from .form_mapping import attach_error, form_data, max_items, settings_typed
 from .forms import AdminForm, csrf_failed
 
 BLANK_ROWS = 2
-LANGUAGE_NAMES = {"en": "English", "es": "Español (Spanish)"}
+#: The language menu names each language in itself, then in English: "Español (Spanish)".
+LANGUAGE_NAMES = {code: language_name(code) if code == "en" else f"{language_name(code, code)} ({language_name(code)})"
+                  for code in LANGUAGES}
 DETAIL_NAMES = {
     "full": "Everything the person wrote, including their message",
     "contact": "Contact details only (the message stays in the admin inbox)",
@@ -29,22 +33,38 @@ FIELD_NAMES = {"phone": "Phone number", "contact_method": "Preferred way to be c
                "service": "Which service", "location": "Which location", "message": "A short message"}
 
 
+def _versions_form(field: type[StringField]) -> type[Form]:
+    """Return a form with one input per language, each marked with its language (spelling, screen readers)."""
+    inputs = {code: field(language_name(code), render_kw={"lang": code}) for code in LANGUAGES}
+    return type(f"Versions{field.__name__}", (Form,), inputs)
+
+
+LineVersions = _versions_form(StringField)
+ParagraphVersions = _versions_form(TextAreaField)
+
+
+def localised(label: str, paragraph: bool = False) -> FormField:
+    """A localised text: its label over one input per language, side by side."""
+    return FormField(ParagraphVersions if paragraph else LineVersions, label=label)
+
+
 class StepForm(Form):
-    title = StringField("Title")
-    text = TextAreaField("Text")
+    title = localised("Title")
+    text = localised("Text", paragraph=True)
     link_url = StringField("Link address", render_kw={"inputmode": "url", "placeholder": "https://"})
-    link_label = StringField("Link text")
+    link_label = localised("Link text")
 
 
 class ServiceForm(Form):
-    name = StringField("Name")
-    description = StringField("Short description")
+    name = localised("Name")
+    description = localised("Short description")
     url = StringField("Page address", render_kw={"inputmode": "url", "placeholder": "https://"})
 
 
 class LocationForm(Form):
-    name = StringField("Name")
-    city = StringField("City or area")
+    name = localised("Name")
+    city = localised("City or area")
+    online = BooleanField("Sessions happen online (telehealth)")
     url = StringField("Page address", render_kw={"inputmode": "url", "placeholder": "https://"})
 
 
@@ -69,23 +89,24 @@ class SettingsForm(AdminForm):
 
     name = StringField("Widget name (only admins see it)")
     practice_name = StringField("Practice name")
-    heading = StringField("Heading")
-    intro = TextAreaField("Introduction")
+    heading = localised("Heading")
+    intro = localised("Introduction", paragraph=True)
     steps = FieldList(FormField(StepForm), min_entries=max_items(WidgetSettings, "steps"),
                       max_entries=max_items(WidgetSettings, "steps"))
     services = FieldList(FormField(ServiceForm), max_entries=max_items(WidgetSettings, "services"))
     locations = FieldList(FormField(LocationForm), max_entries=max_items(WidgetSettings, "locations"))
     accepting_new_clients = BooleanField("Accepting new clients")
-    waitlist_text = TextAreaField("Waitlist note (shown while not accepting new clients)")
-    response_time = StringField("When you reply (completes “Someone will contact you …”)")
-    crisis_notice = TextAreaField("Crisis notice (must mention 988 or 911)")
-    consent_text = TextAreaField("Consent statement")
-    submit_label = StringField("Send button text")
-    launcher_label = StringField("Floating button text (button mode)")
-    thank_you_heading = StringField("Thank-you heading")
-    thank_you_text = TextAreaField("Thank-you text ({response_time} is replaced)")
+    waitlist_text = localised("Waitlist note (shown while not accepting new clients)", paragraph=True)
+    response_time = localised("When you reply (completes “Someone will contact you …”)")
+    crisis_notice = localised("Crisis notice (each language must mention 988 or 911)", paragraph=True)
+    consent_text = localised("Consent statement", paragraph=True)
+    submit_label = localised("Send button text")
+    launcher_label = localised("Floating button text (button mode)")
+    thank_you_heading = localised("Thank-you heading")
+    thank_you_text = localised("Thank-you text ({response_time} is replaced)", paragraph=True)
     theme = FormField(ThemeForm)
-    language = SelectField("Language of the form", choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
+    language = SelectField("The widget's language (visitors read it unless the snippet asks for another)",
+                           choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
     allowed_origins = TextAreaField("Websites that may show the form, one per line")
     fields = FormField(FieldsForm)
     notify_emails = TextAreaField("Email new requests to, one address per line")

@@ -59,7 +59,7 @@ def snippets(widget: Widget) -> list[Snippet]:
     script = f"{base}{url_for('rtr.embed_js')}"
     page = f"{base}{url_for('rtr.hosted_page', widget_id=widget.id)}"
     wid = escape(widget.id)
-    label = escape(widget.settings.launcher_label)
+    label = escape(widget.settings.launcher_label.get(widget.settings.language))
     tag = f'<script async src="{escape(script)}" data-widget="{wid}"'
     return [
         Snippet("inline", "Card in the page",

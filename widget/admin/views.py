@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..i18n import language_name
 from ..queries.accounts import get_admin
 from ..queries.audit import record
 from ..state import get_state
@@ -191,6 +192,12 @@ def password() -> Any:
 def format_datetime(epoch: float | None) -> str:
     """Format epoch seconds as ``2026-11-28 14:05`` (UTC)."""
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch)) if epoch else ""
+
+
+@blueprint.app_template_filter("rtr_language")
+def language_label(code: str | None) -> str:
+    """Name a language in English: ``es`` -> ``Spanish``."""
+    return language_name(code or "en")
 
 
 @blueprint.app_template_filter("rtr_isotime")

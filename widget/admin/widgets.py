@@ -14,7 +14,7 @@ from ..queries.audit import record
 from ..queries.card_heights import stored
 from ..queries.leads import count_for_widget
 from ..queries.widgets import create_widget, delete_widget, list_widgets, save_settings
-from ..settings import validate_settings
+from ..settings import WidgetSettings, validate_settings
 from ..state import get_state
 from .audit import changed_paths
 from .auth import actor, login_required
@@ -22,9 +22,10 @@ from .blueprint import blueprint
 from .card_height import WIDTHS
 from .contrast import contrast_warnings, form_colours
 from .forms import ActionForm, NewWidgetForm, csrf_failed
+from .language_notes import gap_notes, notes_by_field
 from .saved_emails import email_setup
 from .session import flash
-from .settings_form import SettingsForm, build_form, check, submitted_form
+from .settings_form import LANGUAGE_NAMES, SettingsForm, build_form, check, submitted_form
 from .snippets import snippets
 from .widget_page import expired_button, load_widget
 
@@ -39,13 +40,20 @@ def send_waiting_webhooks(store: Store, widget_id: str) -> str:
     return f"{waiting} {noun} waited while it was off are being sent now."
 
 
-def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200, **extra: Any) -> Any:
-    """Render the edit page: settings form, preview, snippets and delivery tools."""
+def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 200,
+                settings: WidgetSettings | None = None, **extra: Any) -> Any:
+    """Render the edit page: settings form, preview, snippets and delivery tools.
+
+    ``settings`` (default: the saved ones) are what the language notes describe: on a refused save,
+    the settings as typed.
+    """
     form = form or build_form(widget.name, widget.settings)
+    notes = gap_notes(form, settings or widget.settings)
     return render_template(
         "rtr/admin/widget_edit.html", widget=widget, form=form, action_form=ActionForm(),
         snippets=snippets(widget), contrast=contrast_warnings(form_colours(form)), card_widths=WIDTHS,
-        card_measured=stored(get_state().store, widget.id), **extra,
+        card_measured=stored(get_state().store, widget.id), gap_notes=notes, field_notes=notes_by_field(notes),
+        languages=LANGUAGE_NAMES, **extra,
     ), status
 
 
@@ -85,7 +93,7 @@ def edit_widget(widget_id: str) -> Any:
     form.validate()
     clean, ok = check(form)
     if csrf_failed(form) or not ok:
-        return render_edit(widget, form, status=400)
+        return render_edit(widget, form, status=400, settings=clean)
     store = get_state().store
     name = (form.name.data or "").strip()
     changed = changed_paths(widget.settings.model_dump(), clean.model_dump())

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app, render_template
 
 from ..email_address import check_email
+from ..i18n import format_datetime, language_name, supported, template_helpers
 from ..links import admin_lead_url
 from ..models import Widget
 from ..settings import WidgetSettings
@@ -25,8 +26,8 @@ from .smtp_config import effective_smtp
 log = logging.getLogger("widget.delivery.email")
 
 CONTACT_FIELDS = ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
-                  "ok_to_voicemail", "service", "location", "page_url")
-FULL_FIELDS = (*CONTACT_FIELDS, "message", "language", "utm")
+                  "ok_to_voicemail", "service", "location", "page_url", "language")
+FULL_FIELDS = (*CONTACT_FIELDS, "message", "utm")
 
 
 def send_lead(job: Job) -> Outcome:
@@ -78,11 +79,18 @@ def _send(job: Job, build: Any) -> Outcome:
 
 
 def build_lead_message(app: Flask, job: Job, recipients: list[str]) -> EmailMessage:
-    """Return the lead email: Reply-To the visitor, bodies from ``rtr/email/lead.*``."""
+    """Return the lead email: Reply-To the visitor, bodies from ``rtr/email/lead.*``.
+
+    It is written for the practice, in English; a request made in another language says so in the
+    subject and the body (never at the ``alert`` level, which carries nothing about the person).
+    """
     settings = job.widget.settings
-    subject = "New consultation request — " + _practice(settings)
-    message = _message(app, recipients, subject, job.delivery["message_id"], job.lead["created_at"])
     context = lead_context(app, job)
+    subject = "New consultation request"
+    if context["level"] != "alert" and context["lead"]["language"] != "en":
+        subject += f" in {context['language_label']}"
+    subject += " — " + _practice(settings)
+    message = _message(app, recipients, subject, job.delivery["message_id"], job.lead["created_at"])
     reply_to = _safe_address(job.lead["email"], job.lead["name"])
     if reply_to is not None and context["level"] != "alert":  # alert: no personal data, headers included
         message["Reply-To"] = reply_to
@@ -91,17 +99,23 @@ def build_lead_message(app: Flask, job: Job, recipients: list[str]) -> EmailMess
 
 
 def build_confirmation_message(app: Flask, job: Job, recipients: list[str]) -> EmailMessage:
-    """Return the visitor's confirmation from ``rtr/email/confirmation.*``."""
+    """Return the visitor's confirmation from ``rtr/email/confirmation.*``, in the language they used."""
     settings = job.widget.settings
-    subject = "We received your request — " + _practice(settings)
+    language = supported(job.lead.get("language")) or settings.language
+    helpers = template_helpers(language)
+    shown = settings.shown_in(language)
+    practice = _practice(settings)
+    subject = helpers["words"]["confirmation_subject"].format(practice=practice)
     visitor = _safe_address(job.lead["email"])
     message = _message(app, [str(visitor)], subject, job.delivery["message_id"], job.lead["created_at"])
     practice_inbox = [a for a in settings.notify_emails if _safe_address(a) is not None]
     if practice_inbox:
         message["Reply-To"] = practice_inbox[0]
-    context = {"practice_name": _practice(settings), "response_time": settings.response_time,
-               "crisis_notice": settings.crisis_notice, "settings": settings}
+    context = {**helpers, "practice_name": practice, "response_time": shown.response_time or helpers["words"]["soon"],
+               "crisis_notice": shown.crisis_notice, "settings": shown,
+               "received_at": format_datetime(job.lead["created_at"], language)}
     _bodies(message, "confirmation", context)
+    message["Content-Language"] = language  # after the bodies: setting content clears Content-* headers
     return message
 
 
@@ -112,12 +126,14 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
     lead = {key: job.lead.get(key) for key in fields}
     if "utm" in lead and isinstance(lead["utm"], str):
         lead["utm"] = json.loads(lead["utm"] or "{}")
+    language = str(job.lead.get("language") or "en")
     return {
         "level": level,
         "lead": lead,
         "has_message": bool(job.lead.get("message")),
+        "language_label": language_name(language) if level != "alert" else "",
         "practice_name": _practice(job.widget.settings),
-        "received_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(job.lead["created_at"])),
+        "received_at": format_datetime(job.lead["created_at"], "en"),
         "admin_url": admin_lead_url(app, job.lead["public_id"]),
         "widget_name": job.widget.name,
     }

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlunsplit
 
+from ..i18n import language_name
 from ..models import Widget
 from ..origins import split_url
 
@@ -39,7 +40,9 @@ def lead_data(lead: dict[str, Any], widget: Widget, admin_url: str = "") -> dict
         "location": lead["location"],
         "page_url": lead["page_url"],
         "utm": lead["utm"] or {},
+        # The language the person used the form in, as a code and by name: reply in it.
         "language": lead["language"],
+        "language_name": language_name(lead["language"]),
         "consent": {"text": lead["consent_text"], "version": lead["consent_version"],
                     "at": iso(lead["consented_at"])},
     }

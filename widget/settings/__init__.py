@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .demo import demo_settings
 from .kinds import Errors
+from .localised import Gap, Localised
 from .model import (
     DETAIL_LEVELS,
     LANGUAGES,
@@ -19,6 +20,6 @@ from .model import (
 )
 
 __all__ = [
-    "DETAIL_LEVELS", "LANGUAGES", "WEBHOOK_FORMATS", "Errors", "Fields", "Location", "Service", "Step", "Theme",
-    "WidgetSettings", "consent_version", "demo_settings", "validate_settings",
+    "DETAIL_LEVELS", "LANGUAGES", "WEBHOOK_FORMATS", "Errors", "Fields", "Gap", "Localised", "Location", "Service",
+    "Step", "Theme", "WidgetSettings", "consent_version", "demo_settings", "validate_settings",
 ]

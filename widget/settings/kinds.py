@@ -138,14 +138,11 @@ def _reachable(value: str, info: ValidationInfo) -> str:
 WebhookAddress = Annotated[WebAddress, AfterValidator(_reachable)]
 
 
-def _crisis_line(value: str) -> str:
+def crisis_line(value: str) -> str:
+    """Refuse a crisis notice without a number to reach help now (988 or 911)."""
     if not re.search(r"\b(988|911)\b", value):
         fail("The crisis notice must keep a way to reach help now (988 or 911).")
     return value
-
-
-#: The crisis notice: always shown, and it must keep a number to call now.
-CrisisNotice = Annotated[Text(600, required=True, multiline=True), AfterValidator(_crisis_line)]
 
 
 def _hex_colour(value: Any) -> str:

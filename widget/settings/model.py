@@ -6,6 +6,11 @@ exported as JSON (``model_dump(mode="json")``); a stored document is read back w
 Input from people (the admin form, ``flask rtr import``, ``create-widget``) goes through
 ``validate_settings``, which names each bad setting by its path.
 
+Every text a visitor reads is localised (``settings.heading.es``; ``widget.settings.localised``):
+the admin writes each language side by side, and a card reads ``settings.shown_in(language)``,
+where each text is the string to show. Built-in defaults are English gettext messages (``N_``)
+whose other languages come from the catalogs.
+
 Adding a setting is one declaration here (with a docstring, published in the JSON Schema) and
 one field in ``widget/admin/settings_form.py``; a test fails while either is missing.
 """
@@ -18,128 +23,51 @@ from typing import Any, ClassVar
 
 from pydantic import ValidationError, model_validator
 
+from ..i18n import LANGUAGES, N_, language_name
+from .groups import (
+    DEFAULT_STEPS,
+    CrisisNotice,
+    Fields,
+    Line60,
+    Line80,
+    Line120,
+    Lines300,
+    Lines600,
+    Location,
+    Paragraph600,
+    Service,
+    Step,
+    Theme,
+)
 from .kinds import (
     Choice,
-    CrisisNotice,
     EmailAddress,
     Errors,
     Flag,
-    FontStack,
     Group,
-    HexColour,
     HubSpotCode,
     ListOf,
     OptionalEmail,
     Origin,
     Text,
-    WebAddress,
     WebhookAddress,
     WholeNumber,
     error_messages,
     fail,
 )
+from .localised import Gap, Shown, gaps, missing_in_own_language, upgrade_texts
 
 DETAIL_LEVELS = ("full", "contact", "alert")
 WEBHOOK_FORMATS = ("generic", "hubspot")
-LANGUAGES = ("en", "es")
-DEFAULT_CRISIS_NOTICE = (
+DEFAULT_CRISIS_NOTICE = N_(
     "If you are in danger or thinking about harming yourself, please don't wait for us. "
     "Call or text 988, or chat at 988lifeline.org, to reach the Suicide & Crisis Lifeline "
     "any time. In an emergency, call 911."
 )
-DEFAULT_CONSENT = (
+DEFAULT_CONSENT = N_(
     "I agree that the practice may contact me about this request using the details above. "
     "I understand this form is not for emergencies."
 )
-
-
-class Step(Group):
-    """One of the card's three next steps."""
-
-    not_an_object: ClassVar[str] = "Each step has a title and a text."
-
-    title: Text(80, required=True)
-    """The step's title."""
-    text: Text(300, multiline=True) = ""
-    """A sentence or two under the title."""
-    link_url: WebAddress = ""
-    """An optional link for the step."""
-    link_label: Text(80) = ""
-    """The link's text (needed with a link)."""
-
-    @model_validator(mode="after")
-    def _link_has_a_label(self) -> Step:
-        if self.link_url and not self.link_label:
-            fail("Give the link a label people can read.", field="link_label")
-        return self
-
-
-class Service(Group):
-    """A service the practice offers; visitors may pick one in the form."""
-
-    not_an_object: ClassVar[str] = "Each entry has a name."
-
-    name: Text(80, required=True)
-    """The service's name (also what the form's "Which service" offers)."""
-    description: Text(160) = ""
-    """One line about it."""
-    url: WebAddress = ""
-    """Its page on the practice's site."""
-
-
-class Location(Group):
-    """An office (or telehealth); visitors may pick one in the form."""
-
-    not_an_object: ClassVar[str] = "Each entry has a name."
-
-    name: Text(80, required=True)
-    """The location's name."""
-    city: Text(160) = ""
-    """City or area; "telehealth" marks online sessions."""
-    url: WebAddress = ""
-    """Its page on the practice's site."""
-
-
-class Theme(Group):
-    """The card's colours, corners and fonts."""
-
-    accent_color: HexColour = "#7a3e5d"
-    """Buttons and links."""
-    background_color: HexColour = "#fffaf6"
-    """The card's background."""
-    text_color: HexColour = "#2b2a33"
-    """The card's text."""
-    radius: WholeNumber(0, 32) = 12
-    """Corner rounding in pixels."""
-    font_stack: FontStack = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-    """CSS font names, separated by commas."""
-
-
-class Fields(Group):
-    """Which optional questions the form asks (name, email and consent are always asked)."""
-
-    unknown_key: ClassVar[str] = "Unknown field: {key}."
-
-    phone: Flag = True
-    """Phone number."""
-    contact_method: Flag = False
-    """Preferred way to be contacted, and whether a message, text or voicemail is all right."""
-    service: Flag = False
-    """Which service (shown when there are services)."""
-    location: Flag = False
-    """Which location (shown when there are locations)."""
-    message: Flag = False
-    """A short free-text message."""
-
-
-DEFAULT_STEPS = (
-    Step(title="Book a free consultation",
-         text="A short, no-pressure call to talk about what's going on and whether we're a good fit."),
-    Step(title="Read a little more", text="Learn how therapy can help you heal, together or on your own."),
-    Step(title="You are not alone",
-         text="Many people come to us after trust was broken. Healing is possible at your own pace."),
-)
-
 
 class WidgetSettings(Group):
     """Everything a practice sets for one widget: texts, steps, services, look, and where requests go."""
@@ -148,12 +76,12 @@ class WidgetSettings(Group):
 
     practice_name: Text(120, required=True) = "Our practice"
     """The practice's name, shown on the card and in emails."""
-    heading: Text(120, required=True) = "Ready to rebuild?"
+    heading: Line120 = Line120.builtin(N_("Ready to rebuild?"))
     """The card's heading."""
-    intro: Text(600, multiline=True) = (
+    intro: Lines600 = Lines600.builtin(N_(
         "Whatever happened, you don't have to sort it out alone. "
         "Reaching out is a first step, and it can be a small one."
-    )
+    ))
     """The paragraph under the heading."""
     steps: ListOf(Step, 3, exactly="There are exactly three steps.") = list(DEFAULT_STEPS)
     """The three next steps."""
@@ -163,30 +91,30 @@ class WidgetSettings(Group):
     """Locations, linked from the card and offered in the form."""
     accepting_new_clients: Flag = True
     """False shows the waitlist note above the form."""
-    waitlist_text: Text(300, multiline=True) = (
+    waitlist_text: Lines300 = Lines300.builtin(N_(
         "We have a short waitlist right now. Leave your details and we'll reach out as soon as a spot opens."
-    )
+    ))
     """Shown while not accepting new clients."""
-    response_time: Text(80) = "within one business day"
+    response_time: Line80 = Line80.builtin(N_("within one business day"))
     """Completes "Someone will contact you …"; empty says "soon"."""
-    crisis_notice: CrisisNotice = DEFAULT_CRISIS_NOTICE
-    """Always visible; must mention 988 or 911."""
-    consent_text: Text(600, required=True, multiline=True) = DEFAULT_CONSENT
-    """What the person agrees to; stored with each request."""
-    submit_label: Text(60, required=True) = "Request my free consultation"
+    crisis_notice: CrisisNotice = CrisisNotice.builtin(DEFAULT_CRISIS_NOTICE)
+    """Always visible; each version must mention 988 or 911."""
+    consent_text: Paragraph600 = Paragraph600.builtin(DEFAULT_CONSENT)
+    """What the person agrees to; stored with each request, in the language they read it in."""
+    submit_label: Line60 = Line60.builtin(N_("Request my free consultation"))
     """The send button's text."""
-    launcher_label: Text(60, required=True) = "Ready to rebuild?"
+    launcher_label: Line60 = Line60.builtin(N_("Ready to rebuild?"))
     """The floating button's text (button mode)."""
-    thank_you_heading: Text(120, required=True) = "Thank you for reaching out"
+    thank_you_heading: Line120 = Line120.builtin(N_("Thank you for reaching out"))
     """Shown after sending."""
-    thank_you_text: Text(600, required=True, multiline=True) = (
+    thank_you_text: Paragraph600 = Paragraph600.builtin(N_(
         "Your request is safely with us. Someone from our team will contact you {response_time}."
-    )
+    ))
     """Shown after sending; {response_time} is replaced."""
     theme: Theme = Theme()
     """Colours, corners and fonts."""
     language: Choice(*LANGUAGES) = "en"
-    """The language of the form's own words."""
+    """The widget's own language: visitors read it unless the snippet's data-lang asks for another."""
     allowed_origins: ListOf(Origin, 20, unique=True) = []
     """Sites that may show the card and send requests, as scheme://host[:port]; empty: any site."""
     fields: Fields = Fields()
@@ -210,6 +138,14 @@ class WidgetSettings(Group):
     retention_days: WholeNumber(1, 3650) = 90
     """Requests are deleted this many days after they were delivered."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_texts_are_the_widgets_language(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        language = value.get("language") if value.get("language") in LANGUAGES else "en"
+        return upgrade_texts(cls, value, language)
+
     @model_validator(mode="after")
     def _hubspot_has_both_ids(self) -> WidgetSettings:
         if self.webhook_format == "hubspot" and self.webhook_url and not (
@@ -231,6 +167,25 @@ class WidgetSettings(Group):
         except ValidationError as error:
             return _best_effort(document, error_messages(error), cls())
 
+    def shown_in(self, language: str) -> Any:
+        """Return these settings as a card in language reads them: every text the string to show."""
+        return Shown(self, language, self.language, _builtin())
+
+    def translation_gaps(self) -> list[Gap]:
+        """Return every text a visitor in another language reads in a fallback (for the edit page)."""
+        return gaps(self, self.language, _builtin())
+
+
+def _builtin() -> WidgetSettings:
+    """Return the built-in settings, whose texts are the fallback wording in every language."""
+    global _BUILTIN
+    if _BUILTIN is None:
+        _BUILTIN = WidgetSettings()
+    return _BUILTIN
+
+
+_BUILTIN: WidgetSettings | None = None
+
 
 def validate_settings(raw: Any, webhook_allow_private: bool | None = None, *,
                       fallback: WidgetSettings | None = None) -> tuple[WidgetSettings, Errors]:
@@ -240,11 +195,24 @@ def validate_settings(raw: Any, webhook_allow_private: bool | None = None, *,
     checked against the SSRF guard. On errors each failing top-level setting is taken from
     ``fallback`` (default: the defaults), so a preview can show everything else as typed.
     """
+    errors: Errors = {}
     try:
-        return WidgetSettings.model_validate(raw, context={"webhook_allow_private": webhook_allow_private}), {}
+        clean = WidgetSettings.model_validate(raw, context={"webhook_allow_private": webhook_allow_private})
     except ValidationError as error:
         errors = error_messages(error)
-    return _best_effort(raw, errors, fallback or WidgetSettings()), errors
+        clean = _best_effort(raw, errors, fallback or WidgetSettings())
+    unwritten = _unwritten(clean, errors)
+    if unwritten:
+        errors.update(unwritten)
+        clean = _best_effort(raw, errors, fallback or WidgetSettings())
+    return clean, errors
+
+
+def _unwritten(settings: WidgetSettings, errors: Errors) -> Errors:
+    """Name each required text that has no version in the widget's own language."""
+    message = f"Write this in {language_name(settings.language)}, the widget's language."
+    return {path: message for path in missing_in_own_language(settings, settings.language)
+            if not any(path == failed or path.startswith(failed + ".") for failed in errors)}
 
 
 def _best_effort(raw: Any, errors: Errors, fallback: WidgetSettings) -> WidgetSettings:

@@ -78,6 +78,15 @@
     }
     form.addEventListener('input', changed);
     form.addEventListener('change', changed);
+    // The language switch sits beside the preview (form="settings-form"): show that language at once.
+    var languages = d.getElementById('preview-language');
+    if (languages) {
+      languages.addEventListener('change', function () {
+        clearTimeout(timer);
+        timer = 0;
+        refresh();
+      });
+    }
     frame.addEventListener('load', function () {
       if (status && timer !== null) status.textContent = 'The preview shows your unsaved changes.';
     });
