@@ -16,7 +16,8 @@ from ..models import NewLead, ReplayError, Widget
 from ..routing import planned_deliveries
 from ..schema import attempts, deliveries, leads, used_tokens
 from .inbox import delivered_at_expression, has_delivery
-from .stats import bump
+from .page_stats import bump_submission
+from .stats import bump, day_of
 
 CHUNK = 500
 
@@ -44,6 +45,7 @@ def add_lead(store: Store, widget: Widget, lead: NewLead, token_nonce: str | Non
                     next_attempt_at=now, created_at=now, **delivery,
                 ))
             bump(conn, widget.id, "submissions", now)
+            bump_submission(conn, widget.id, day_of(now), lead.page_url, lead.utm.get("utm_campaign", ""))
     except IntegrityError as error:
         if token_nonce and "used_tokens" in str(error.orig):
             raise ReplayError(token_nonce) from None
