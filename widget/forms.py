@@ -79,7 +79,7 @@ class LeadForm(FlaskForm):
     def __init__(self, widget: Widget, language: str | None = None, **kwargs: Any) -> None:
         super().__init__(meta={"widget_id": widget.id}, **kwargs)
         self.widget = widget
-        self.language = language if language in STRINGS else widget.settings.language
+        self.language = form_language(widget, language)
         self.words = strings_for(self.language)
         self.token_check = TokenCheck("invalid")
         self._label_fields()
@@ -195,6 +195,11 @@ class LeadForm(FlaskForm):
 
     def _value(self, name: str) -> Any:
         return self[name].data or "" if name in self else ""
+
+
+def form_language(widget: Widget, asked: str | None) -> str:
+    """Return the language a form is drawn in: the one asked for when we have it, else the widget's."""
+    return asked if asked in STRINGS else widget.settings.language
 
 
 def _clip(value: Any, limit: int) -> str:

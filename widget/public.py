@@ -14,14 +14,16 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from . import ratelimit, signals
+from . import ratelimit, seen, signals
 from .assets import asset_response, asset_version
-from .forms import UTM_KEYS, LeadForm
+from .card_cache import first_view
+from .forms import LeadForm
 from .frame import render_card, secure, thank_you_text, theme_css
 from .i18n import STRINGS
 from .models import ReplayError, Widget
 from .queries import stats
 from .queries.leads import add_lead
+from .queries.widget_cache import widget_for_card
 from .queries.widgets import get_widget
 from .security import check_form_token, issue_form_token, submission_origin_allowed
 from .settings import WidgetSettings, consent_version
@@ -39,6 +41,7 @@ def register(app: Flask, state: RTRState) -> None:
     """Mount the public blueprint at the configured prefix, with the submission limits on it."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
     ratelimit.limit_submissions(state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
+    seen.register(app, state)
 
 
 # Static ----------------------------------------------------------------------------------------
@@ -70,21 +73,17 @@ def healthz() -> Response:
 
 @blueprint.get("/w/<widget_id>/frame")
 def frame(widget_id: str) -> Response:
-    """Render the card inside the loader's iframe."""
-    return _first_view(widget_id, _mode())
+    """Render the card inside the loader's iframe (counted as a view once the card reports it was seen)."""
+    return first_view(_load_widget(widget_id, cached=True), _mode())
 
 
 @blueprint.get("/w/<widget_id>")
 def hosted_page(widget_id: str) -> Response:
     """Render the card as a full page: for plain links and the no-JavaScript fallback."""
-    return _first_view(widget_id, "page")
+    return first_view(_load_widget(widget_id, cached=True), "page")
 
 
-def _first_view(widget_id: str, mode: str) -> Response:
-    widget = _load_widget(widget_id)
-    stats.count(get_state().store, widget.id, "views")
-    form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
-    return render_card(widget, form, mode=mode, status=200)
+blueprint.add_url_rule("/w/<widget_id>/seen", view_func=seen.count_seen, methods=["POST"])
 
 
 @blueprint.post("/w/<widget_id>/leads")
@@ -120,8 +119,13 @@ def submit_lead(widget_id: str) -> Response:
 
 # Helpers ---------------------------------------------------------------------------------------
 
-def _load_widget(widget_id: str) -> Widget:
-    widget = get_widget(get_state().store, widget_id) if WIDGET_ID.match(widget_id) else None
+def _load_widget(widget_id: str, cached: bool = False) -> Widget:
+    """Return the widget, or answer the kind 404; ``cached``: as this process last saw it (see widget_cache)."""
+    widget = None
+    if WIDGET_ID.match(widget_id):
+        store = get_state().store
+        widget = (widget_for_card(store, widget_id, float(current_app.config["RTR_SETTINGS_FRESH_SECONDS"]))
+                  if cached else get_widget(store, widget_id))
     if widget is None:
         abort(_unavailable())
     return widget
@@ -168,15 +172,6 @@ def _mode(value: str | None = None) -> str:
 def _language(widget: Widget) -> str:
     """Return the language asked for (``data-lang``), else the widget's; LeadForm checks it is one we have."""
     return request.values.get("lang") or widget.settings.language
-
-
-def _initial_data(widget: Widget) -> dict[str, str]:
-    data = {key: request.args.get(key, "")[:200] for key in UTM_KEYS}
-    data["page_url"] = request.args.get("page", "")[:2000]
-    service = request.args.get("service", "")
-    if service in [s.name for s in widget.settings.services]:
-        data["service"] = service
-    return data
 
 
 def _keep_or_refresh_token(form: LeadForm, widget: Widget) -> None:
