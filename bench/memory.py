@@ -3,7 +3,9 @@
 One gunicorn sync worker (``-w 1``) serves the standalone app on SQLite with the demo widget
 (``RTR_WORKER=off``, as in production). Two clients ask for the frame as embed.js does, varying
 what varies on real sites: the blog post (``page``, a new one every view), the mode, the language
-and the theme. The worker's RSS is read with psutil after a warm-up, after 10k and after 20k views.
+and the theme; then, as the frame's script does once the card is seen, each posts the view's beacon
+(its form token, the post and a campaign), so the views waiting to be written are held too. The
+worker's RSS is read with psutil after a warm-up, after 10k and after 20k views.
 
 Run: ``.venv/bin/python bench/memory.py [--views 10000]``.
 """
@@ -13,8 +15,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import itertools
+import re
 import sys
 import threading
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -29,6 +33,7 @@ GROWTH_TOLERANCE_MB = 2.0  # "no growth": allocator noise, not a leak
 WARMUP_VIEWS = 300
 CLIENTS = 2
 MODES = ("inline", "button", "popup")
+TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"')
 
 
 def frame_path(number: int) -> str:
@@ -42,8 +47,15 @@ def frame_path(number: int) -> str:
     return "/w/demo/frame?" + urlencode(query)
 
 
+def beacon_body(html: str, number: int) -> str:
+    """Return the beacon the frame sends once its card is seen: token, host page and campaign."""
+    token = TOKEN.search(html)
+    return urlencode({"token": unescape(token.group(1)) if token else "",
+                      "page": f"https://practice.example/blog/post-{number}", "campaign": f"issue-{number % 50}"})
+
+
 def view(base: str, numbers: range) -> int:
-    """Load the frame once for each number from CLIENTS threads; return how many answers were not 200."""
+    """Load the frame and send its beacon for each number from CLIENTS threads; count answers not 200/204."""
     host = urlsplit(base)
     counter = itertools.count(numbers.start)
     bad = [0] * CLIENTS
@@ -54,8 +66,13 @@ def view(base: str, numbers: range) -> int:
             try:
                 connection.request("GET", frame_path(number))
                 response = connection.getresponse()
-                response.read()
+                html = response.read().decode("utf-8")
                 bad[index] += response.status != 200
+                connection.request("POST", "/w/demo/seen", body=beacon_body(html, number),
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+                seen = connection.getresponse()
+                seen.read()
+                bad[index] += seen.status != 204
             except OSError:
                 bad[index] += 1
             finally:
@@ -101,16 +118,17 @@ def main() -> None:
     for label, rss in readings:
         rows.append([label, f"{rss:.1f}", "" if previous is None else f"{rss - previous:+.1f}"])
         previous = rss
-    print(f"RSS of one gunicorn sync worker (-w 1) serving frame views, SQLite, demo widget; MiB; {load}")
+    print(f"RSS of one gunicorn sync worker (-w 1) serving frame views and their beacons, SQLite, demo widget; "
+          f"MiB; {load}")
     print_table(["when", "RSS MiB", "change"], rows, right={1, 2})
     after_first, after_second = readings[1][1], readings[2][1]
     growth = after_second - after_first
     print(f"RSS after {views:,} views: {after_first:.1f} MiB (target <= {RSS_TARGET_MB:.0f}: "
           f"{verdict(after_first <= RSS_TARGET_MB)}); growth over the next {views:,}: {growth:+.1f} MiB "
           f"(target: none, <= {GROWTH_TOLERANCE_MB:g}: {verdict(growth <= GROWTH_TOLERANCE_MB)}); "
-          f"answers other than 200: {failed}")
+          f"answers other than 200 (frame) or 204 (beacon): {failed}")
     if failed:
-        raise BenchError(f"{failed} frame views did not answer 200")
+        raise BenchError(f"{failed} frame views or beacons did not answer 200/204")
 
 
 if __name__ == "__main__":

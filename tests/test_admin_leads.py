@@ -21,6 +21,7 @@ from widget.retention import purge_expired
 from widget.schema import attempts, audit_log, daily_stats, deliveries, leads
 from widget.settings import WidgetSettings
 
+from .conftest import TOKEN_RE
 from .support.admin_session import signed_in
 from .support.leads import DAY, add, age, count, csrf_token, public_id_of, set_deliveries, submit
 
@@ -270,10 +271,13 @@ def test_views_and_requests_are_counted_without_cookies_and_the_preview_is_not(
     visitor = app.test_client()
     response = visitor.get("/w/demo/frame")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
-    admin.get("/admin/widgets/demo/preview")
+    seen = visitor.post("/w/demo/seen", data={"token": TOKEN_RE.search(response.get_data(as_text=True)).group(1)})
+    assert seen.status_code == 204 and "Set-Cookie" not in seen.headers
+    preview = admin.get("/admin/widgets/demo/preview").get_data(as_text=True)
+    assert "data-seen" not in preview, "the preview never reports a view"
     submit(visitor, name="Dana Whitfield")  # loads the frame once more for its token, then sends
     page = _page(admin, "/admin/widgets/demo/stats")
-    assert "viewed 2 times and sent 1 time (50.0 % of views)" in page
+    assert "viewed 1 time and sent 1 time (100.0 % of views)" in page, "a frame loaded but not seen is no view"
     with store.reading() as conn:
         row = conn.execute(daily_stats.select()).one()
     assert set(row._mapping) == {"widget_id", "day", "views", "submissions", "blocked"}, "whole-day counts only"

@@ -76,6 +76,14 @@ DEFAULTS: dict[str, Any] = {
     "RTR_MAINTENANCE_SECONDS": 3600,
     #: Days a request caught by the honeypot waits under "Suspected spam" before it is deleted.
     "RTR_SPAM_RETENTION_DAYS": 14,
+    #: Seconds a web process draws cards from the widget settings it holds before checking the database
+    #: for a newer version (one indexed read); a save elsewhere is seen within this time.
+    "RTR_SETTINGS_FRESH_SECONDS": 1.0,
+    #: First views of the card kept rendered per process (per widget version, language, mode, theme, ...);
+    #: 0 renders every view. Set 0 if your override of rtr/frame.html or rtr/page.html reads the request.
+    "RTR_CARD_CACHE_SIZE": 256,
+    #: Seconds a web process gathers the views its beacons report before writing them in one transaction.
+    "RTR_VIEW_FLUSH_SECONDS": 2.0,
     #: Seconds an admin session may stay idle.
     "RTR_ADMIN_IDLE_SECONDS": 3600,
     #: Seconds an admin session lasts at most, however busy: then the admin signs in again.
@@ -151,10 +159,10 @@ def validate(app: Flask) -> None:
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
                 "RTR_ADMIN_IDLE_SECONDS", "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS",
                 "RTR_ADMIN_LOCK_AFTER", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS",
-                "RTR_SPAM_RETENTION_DAYS"):
+                "RTR_SPAM_RETENTION_DAYS", "RTR_CARD_CACHE_SIZE"):
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
-                "RTR_ADMIN_LOCK_MAX_SECONDS"):
+                "RTR_ADMIN_LOCK_MAX_SECONDS", "RTR_SETTINGS_FRESH_SECONDS", "RTR_VIEW_FLUSH_SECONDS"):
         _check_non_negative_number(config, key, integer=False)
     if config["RTR_MIN_FORM_SECONDS"] >= config["RTR_FORM_MAX_AGE"]:
         raise ConfigError(

@@ -93,7 +93,7 @@ class LeadForm(FlaskForm):
     def __init__(self, widget: Widget, language: str | None = None, **kwargs: Any) -> None:
         super().__init__(meta={"widget_id": widget.id}, **kwargs)
         self.widget = widget
-        self.language = supported(language) or widget.settings.language
+        self.language = form_language(widget, language)
         self.words = words(self.language)
         #: The widget's settings as this visitor reads them (every text in their language).
         self.shown = widget.settings.shown_in(self.language)
@@ -210,6 +210,11 @@ class LeadForm(FlaskForm):
 
     def _value(self, name: str) -> Any:
         return self[name].data or "" if name in self else ""
+
+
+def form_language(widget: Widget, asked: str | None) -> str:
+    """Return the language a form is drawn in: the one asked for when we have it, else the widget's."""
+    return supported(asked) or widget.settings.language
 
 
 def _clip(value: Any, limit: int) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, render_template, request
@@ -96,25 +97,53 @@ def _tint(colour: str, white: float) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * white):02x}" for c in channels)
 
 
-def render_card(widget: Widget, form: LeadForm, *, mode: str, status: int, submitted: bool = False,
-                notice: str = "") -> Response:
-    """Render the card (``page`` mode: the hosted page, else the frame) with the public headers."""
-    nonce = secrets.token_urlsafe(12)
+@dataclass(frozen=True)
+class Echoed:
+    """What the loader put on the frame's URL that the card carries back: checked, clipped, unescaped."""
+
+    #: The host page's origin, for the card's messages to the loader ("" when not embedded).
+    parent_origin: str = ""
+    #: The loader's instance id, echoed exactly (the loader matches its messages on it).
+    instance: str = ""
+    #: The snippet's ``data-label``, the launcher's words instead of the practice's.
+    label: str = ""
+
+    @classmethod
+    def from_request(cls) -> Echoed:
+        values = request.values
+        return cls(parent_origin=normalise_origin(values.get("origin", "")) or "",
+                   instance=values.get("instance", "")[:200], label=request.args.get("label", "")[:80])
+
+
+def card_html(widget: Widget, form: LeadForm, *, mode: str, nonce: str, dark: bool, echoed: Echoed,
+              submitted: bool = False, notice: str = "", seen_url: str = "") -> str:
+    """Render the card's HTML (``page`` mode: the hosted page, else the frame).
+
+    ``seen_url`` is where the card reports that it was seen (first views only).
+    """
     shown = form.shown
-    parent_origin = normalise_origin(request.values.get("origin", "")) or ""
-    html = render_template(
+    return render_template(
         "rtr/page.html" if mode == "page" else "rtr/frame.html",
         **template_helpers(form.language),
         widget=widget, settings=shown, form=form, mode=mode, nonce=nonce,
-        theme_css=theme_css(widget.settings, request.values.get("theme") == "dark"),
-        submitted=submitted, notice=notice, parent_origin=parent_origin,
-        # Echoed exactly (escaped by Jinja): the loader matches its messages on this id.
-        instance=request.values.get("instance", "")[:200],
-        thank_you_text=thank_you_text(shown, form.language),
-        asset_version=asset_version(),
+        theme_css=theme_css(widget.settings, dark), submitted=submitted, notice=notice,
+        parent_origin=echoed.parent_origin, instance=echoed.instance, label=echoed.label, seen_url=seen_url,
+        thank_you_text=thank_you_text(shown, form.language), asset_version=asset_version(),
     )
-    response = current_app.response_class(html, status=status, mimetype="text/html")
-    return secure(response, widget, nonce)
+
+
+def render_card(widget: Widget, form: LeadForm, *, mode: str, status: int, submitted: bool = False,
+                notice: str = "", seen_url: str = "") -> Response:
+    """Render the card for this request with the public headers."""
+    nonce = secrets.token_urlsafe(12)
+    html = card_html(widget, form, mode=mode, nonce=nonce, dark=request.values.get("theme") == "dark",
+                     echoed=Echoed.from_request(), submitted=submitted, notice=notice, seen_url=seen_url)
+    return card_response(html, widget, nonce, status)
+
+
+def card_response(html: str, widget: Widget, nonce: str, status: int = 200) -> Response:
+    """Answer with the card's HTML and the public headers (its CSP allows the nonce's inline style)."""
+    return secure(current_app.response_class(html, status=status, mimetype="text/html"), widget, nonce)
 
 
 def secure(response: Response, widget: Widget | None, nonce: str | None = None) -> Response:

@@ -14,14 +14,15 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from . import ratelimit, signals
+from . import ratelimit, seen, signals
 from .assets import asset_response, asset_version
-from .forms import UTM_KEYS, LeadForm, option_value
+from .card_cache import first_view
+from .forms import LeadForm
 from .frame import render_card, secure, thank_you_text, theme_css
 from .i18n import supported, template_helpers, words
 from .models import NewLead, ReplayError, Widget
-from .queries import stats
 from .queries.leads import add_lead, lead_for_token
+from .queries.widget_cache import widget_for_card
 from .queries.widgets import get_widget
 from .security import check_form_token, issue_form_token, submission_origin_allowed
 from .settings import WidgetSettings
@@ -39,6 +40,7 @@ def register(app: Flask, state: RTRState) -> None:
     """Mount the public blueprint at the configured prefix, with the submission limits on it."""
     app.register_blueprint(blueprint, url_prefix=state.url_prefix or None)
     ratelimit.limit_submissions(app, state.limiter, blueprint, submit_endpoint=f"{blueprint.name}.submit_lead")
+    seen.register(app, state)
 
 
 # Static ----------------------------------------------------------------------------------------
@@ -70,21 +72,17 @@ def healthz() -> Response:
 
 @blueprint.get("/w/<widget_id>/frame")
 def frame(widget_id: str) -> Response:
-    """Render the card inside the loader's iframe."""
-    return _first_view(widget_id, _mode())
+    """Render the card inside the loader's iframe (counted as a view once the card reports it was seen)."""
+    return first_view(_load_widget(widget_id, cached=True), _mode())
 
 
 @blueprint.get("/w/<widget_id>")
 def hosted_page(widget_id: str) -> Response:
     """Render the card as a full page: for plain links and the no-JavaScript fallback."""
-    return _first_view(widget_id, "page")
+    return first_view(_load_widget(widget_id, cached=True), "page")
 
 
-def _first_view(widget_id: str, mode: str) -> Response:
-    widget = _load_widget(widget_id)
-    stats.count(get_state().store, widget.id, "views")
-    form = LeadForm(widget, language=_language(widget), formdata=None, data=_initial_data(widget))
-    return render_card(widget, form, mode=mode, status=200)
+blueprint.add_url_rule("/w/<widget_id>/seen", view_func=seen.count_seen, methods=["POST"])
 
 
 @blueprint.post("/w/<widget_id>/leads")
@@ -136,8 +134,13 @@ def _sent_before(widget: Widget, form: LeadForm, lead: NewLead, mode: str) -> Re
 
 # Helpers ---------------------------------------------------------------------------------------
 
-def _load_widget(widget_id: str) -> Widget:
-    widget = get_widget(get_state().store, widget_id) if WIDGET_ID.match(widget_id) else None
+def _load_widget(widget_id: str, cached: bool = False) -> Widget:
+    """Return the widget, or answer the kind 404; ``cached``: as this process last saw it (see widget_cache)."""
+    widget = None
+    if WIDGET_ID.match(widget_id):
+        store = get_state().store
+        widget = (widget_for_card(store, widget_id, float(current_app.config["RTR_SETTINGS_FRESH_SECONDS"]))
+                  if cached else get_widget(store, widget_id))
     if widget is None:
         abort(_unavailable())
     return widget
@@ -184,16 +187,6 @@ def _language(widget: Widget) -> str:
     """Return the language asked for (``data-lang``), else the widget's; LeadForm falls back to the widget's
     own language for one we don't speak."""
     return request.values.get("lang") or widget.settings.language
-
-
-def _initial_data(widget: Widget) -> dict[str, str]:
-    data = {key: request.args.get(key, "")[:200] for key in UTM_KEYS}
-    data["page_url"] = request.args.get("page", "")[:2000]
-    service = option_value([s.name for s in widget.settings.services], widget.settings.language,
-                           request.args.get("service", ""))
-    if service:
-        data["service"] = service
-    return data
 
 
 def _keep_or_refresh_token(form: LeadForm, widget: Widget) -> None:

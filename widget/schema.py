@@ -130,6 +130,20 @@ daily_stats = Table(
     Column("blocked", Integer, nullable=False, default=0),
 )
 
+#: Views (the card seen, counted by the frame's beacon) and stored requests per page and UTM campaign,
+#: per widget and day. A page is its origin and path only (no query, no fragment): nothing about who.
+page_stats = Table(
+    "rtr_page_stats", metadata,
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    #: ``scheme://host/path``; "" for the hosted page reached directly, ``*`` for pages over the day's cap.
+    Column("page", String(300), primary_key=True),
+    #: ``utm_campaign`` of the host page's address; "" for none, ``*`` over the day's cap.
+    Column("campaign", String(100), primary_key=True),
+    Column("views", Integer, nullable=False, default=0),
+    Column("submissions", Integer, nullable=False, default=0),
+)
+
 #: How tall the saved card was drawn in an admin's browser, per width, for the inline snippet's
 #: reserved height (widget/admin/card_height.py). Derived data: never exported, remeasured when stale.
 card_heights = Table(

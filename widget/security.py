@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 import time
@@ -27,7 +28,13 @@ class TokenCheck:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["RTR_SECRET_KEY"], salt=TOKEN_SALT)
+    return _serializer_for(current_app.config["RTR_SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer_for(secret_key: str | bytes) -> URLSafeSerializer:
+    # Built once per key: every card drawn signs a token, and building one costs as much as signing.
+    return URLSafeSerializer(secret_key, salt=TOKEN_SALT)
 
 
 def issue_form_token(widget_id: str, now: float | None = None) -> str:

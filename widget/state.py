@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
@@ -36,6 +38,14 @@ class DeliveryThreads(Protocol):
     def stop(self, timeout: float | None = None) -> None: ...
 
 
+class ViewBuffer(Protocol):
+    """What the state needs of the views the frame's beacons report (``widget.seen.ViewCounter``)."""
+
+    def record(self, widget_id: str, nonce: str, page: str, campaign: str) -> bool: ...
+
+    def flush(self) -> int: ...
+
+
 @dataclass
 class RTRState:
     """Everything the extension keeps for one app (``app.extensions["rtr"]``)."""
@@ -50,6 +60,10 @@ class RTRState:
     worker: DeliveryThreads | None = None
     #: Static files read once per app: name -> (bytes, ETag).
     assets: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    #: The card's first views, rendered once per widget version, language, mode… (``widget.card_cache``).
+    cards: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    #: Views the frame's beacons reported, not yet written (``widget.seen``).
+    views: ViewBuffer | None = None
 
 
 def get_state(app: Flask | None = None) -> RTRState:

@@ -39,6 +39,35 @@
     fade: !w.matchMedia('(prefers-reduced-motion: reduce)').matches
   });
 
+  // A view is the card seen, once per page view: at least half of it on screen (or half the screen,
+  // for a card taller than that) while the page is visible. Observed from inside the frame, the
+  // intersection is with the top-level viewport even across origins; a dialog's frame has no box
+  // until the dialog opens, so a preloaded dialog is not seen. Then one beacon, without cookies,
+  // naming only the host page (origin and path) and its UTM campaign.
+  var seenUrl = root.getAttribute('data-seen');
+  if (seenUrl && form && w.IntersectionObserver && w.fetch) {
+    var steps = [], latest = null, observer;
+    for (var i = 0; i <= 50; i++) steps.push(i / 50);
+    var check = function () {
+      if (!latest || !latest.isIntersecting || d.visibilityState !== 'visible') return;
+      var card = latest.boundingClientRect.height, shown = latest.intersectionRect.height;
+      if (shown < Math.min(card, w.screen.height) / 2) return;
+      observer.disconnect();
+      d.removeEventListener('visibilitychange', check);
+      var field = function (name) { return form.elements[name] ? form.elements[name].value : ''; };
+      fetch(seenUrl, {
+        method: 'POST', credentials: 'omit', keepalive: true,
+        body: new URLSearchParams({ token: field('token'), page: field('page_url'), campaign: field('utm_campaign') })
+      }).catch(function () {});
+    };
+    observer = new IntersectionObserver(function (entries) {
+      latest = entries[entries.length - 1];
+      check();
+    }, { threshold: steps });
+    observer.observe(root);
+    d.addEventListener('visibilitychange', check);
+  }
+
   function focusable() {
     return [].filter.call(d.querySelectorAll('a[href], button, input, select, textarea'), function (node) {
       return node.tabIndex >= 0 && !node.disabled && node.type !== 'hidden' && node.getClientRects().length;

@@ -1,7 +1,9 @@
-"""The conversion view: frame views and requests per day for the last 30 days, as an inline SVG chart.
+"""The views page: views and requests per day, and by page and UTM campaign, for the last 30 days.
 
-The counts come from ``daily_stats`` (whole-day totals, no cookies, nothing about who looked).
-The chart is plain SVG markup built here, with a title, a description and a table beside it.
+A view is the card seen (``widget.seen``), not the frame loaded. The counts come from
+``daily_stats`` and ``page_stats`` (whole-day totals, no cookies, nothing about who looked). The
+charts are plain SVG markup built here and in ``breakdown``, each with a title, a description and
+a table beside it.
 """
 
 from __future__ import annotations
@@ -9,21 +11,20 @@ from __future__ import annotations
 from flask import abort, render_template
 from markupsafe import Markup, escape
 
+from ..queries.page_stats import totals_by
 from ..queries.stats import DayCount, daily_series
 from ..queries.widgets import get_widget
 from ..state import get_state
 from .auth import login_required
 from .blueprint import blueprint
+from .breakdown import bar_chart, conversion, rows_of
+
+__all__ = ["axis_top", "conversion", "describe", "stats", "svg_chart"]
 
 DAYS = 30
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 16, 36
 VIEWS_COLOUR, SUBMISSIONS_COLOUR, AXIS_COLOUR, GRID_COLOUR = "#1a5fb4", "#6b2d51", "#55515e", "#d9d4ce"
-
-
-def conversion(views: int, submissions: int) -> str:
-    """Return submissions per view as a percentage with one decimal, or a dash without views."""
-    return f"{100 * submissions / views:.1f} %" if views else "–"
 
 
 def axis_top(peak: int) -> int:
@@ -112,15 +113,23 @@ def describe(series: list[DayCount]) -> str:
 @blueprint.get("/widgets/<widget_id>/stats")
 @login_required
 def stats(widget_id: str) -> str:
-    """Show a widget's views and requests per day for the last 30 days."""
-    store = get_state().store
-    widget = get_widget(store, widget_id)
+    """Show a widget's views and requests per day, by page and by campaign, for the last 30 days."""
+    state = get_state()
+    widget = get_widget(state.store, widget_id)
     if widget is None:
         abort(404, description="There is no widget with this id.")
-    series = daily_series(store, widget.id, DAYS)
+    if state.views is not None:
+        state.views.flush()  # what this process counted so far, so the page is current
+    series = daily_series(state.store, widget.id, DAYS)
     views = sum(d.views for d in series)
     submissions = sum(d.submissions for d in series)
     chart = svg_chart(series, f"Views and requests per day: {widget.name}", describe(series))
-    return render_template("rtr/admin/stats.html", widget=widget, series=list(reversed(series)), chart=chart,
-                           views=views, submissions=submissions, rate=conversion(views, submissions),
-                           days=DAYS)
+    pages = rows_of(totals_by(state.store, widget.id, "page", DAYS), pages=True)
+    campaigns = rows_of(totals_by(state.store, widget.id, "campaign", DAYS), pages=False)
+    return render_template(
+        "rtr/admin/stats.html", widget=widget, series=list(reversed(series)), chart=chart, views=views,
+        submissions=submissions, rate=conversion(views, submissions), days=DAYS,
+        pages=pages, pages_chart=bar_chart(pages, f"Views and requests by page: {widget.name}", "pages-chart"),
+        campaigns=campaigns,
+        campaigns_chart=bar_chart(campaigns, f"Views and requests by campaign: {widget.name}", "campaigns-chart"),
+    )

@@ -16,7 +16,8 @@ from ..models import NewLead, ReplayError, SpamMark, Widget
 from ..routing import planned_deliveries
 from ..schema import attempts, deliveries, leads, used_tokens
 from .inbox import has_unsettled_delivery, settled_at_expression
-from .stats import bump
+from .page_stats import bump_submission
+from .stats import bump, day_of
 
 CHUNK = 500
 
@@ -44,6 +45,8 @@ def add_lead(store: Store, widget: Widget, lead: NewLead, token_nonce: str | Non
             if spam is None:
                 insert_deliveries(conn, widget, lead, lead_id, public_id, now)
             bump(conn, widget.id, "blocked" if spam else "submissions", now)
+            if spam is None:
+                bump_submission(conn, widget.id, day_of(now), lead.page_url, lead.utm.get("utm_campaign", ""))
     except IntegrityError as error:
         if token_nonce and "used_tokens" in str(error.orig):
             raise ReplayError(token_nonce) from None

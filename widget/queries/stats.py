@@ -31,7 +31,7 @@ def count(store: Store, widget_id: str, what: str) -> None:
 
 def bump(conn: Any, widget_id: str, what: str, now: float) -> None:
     """Add one to the day's count inside the caller's transaction."""
-    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    day = day_of(now)
     upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     counts = {name: 0 for name in COUNTED} | {what: 1}
     conn.execute(
@@ -39,6 +39,11 @@ def bump(conn: Any, widget_id: str, what: str, now: float) -> None:
         .values(widget_id=widget_id, day=day, **counts)
         .on_conflict_do_update(index_elements=["widget_id", "day"], set_={what: daily_stats.c[what] + 1})
     )
+
+
+def day_of(now: float) -> str:
+    """Return the UTC day of a time as ``YYYY-MM-DD``, the key of every daily count."""
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
 
 
 def daily_series(store: Store, widget_id: str, days: int = 30, today: dt.date | None = None) -> list[DayCount]:

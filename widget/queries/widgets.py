@@ -15,6 +15,7 @@ from ..models import Widget, new_webhook_secret, new_widget_id
 from ..routing import current_target
 from ..schema import deliveries, widgets
 from ..settings import WidgetSettings
+from .widget_cache import forget
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def create_widget(store: Store, name: str, settings: WidgetSettings, widget_id: 
     }
     with store.engine.begin() as conn:
         conn.execute(insert(widgets).values({**row, "settings": settings.model_dump(mode="json")}))
+    forget(store, row["id"])
     return Widget(**row)
 
 
@@ -68,6 +70,7 @@ def save_settings(store: Store, widget_id: str, settings: WidgetSettings, name: 
             values["webhook_disabled_at"] = None
         _retarget_pending(conn, widget_id, settings)
         conn.execute(update(widgets).where(widgets.c.id == widget_id).values(**values))
+    forget(store, widget_id)
     return current + 1
 
 
@@ -97,7 +100,9 @@ def rotate_webhook_secret(store: Store, widget_id: str, now: float | None = None
 def delete_widget(store: Store, widget_id: str) -> bool:
     """Delete the widget; its requests, deliveries, attempts and counts go with it (ON DELETE CASCADE)."""
     with store.engine.begin() as conn:
-        return bool(conn.execute(delete(widgets).where(widgets.c.id == widget_id)).rowcount)
+        deleted = bool(conn.execute(delete(widgets).where(widgets.c.id == widget_id)).rowcount)
+    forget(store, widget_id)
+    return deleted
 
 
 def import_widgets(store: Store, items: Iterable[WidgetImport]) -> tuple[int, int, list[str]]:
@@ -130,4 +135,5 @@ def import_widgets(store: Store, items: Iterable[WidgetImport]) -> tuple[int, in
                     webhook_secret=item.webhook_secret or new_webhook_secret(), created_at=now, updated_at=now,
                 ))
                 created += 1
+    forget(store)
     return created, updated, moved

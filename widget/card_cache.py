@@ -1,0 +1,142 @@
+"""The card's first view, rendered once and then only filled in: the frame and the hosted page.
+
+Two first views (a GET of the frame or of the hosted page) of the same widget differ only in a few
+values: the form token and the CSP nonce (new in every response) and what the loader put on the URL
+(the host page, its UTM fields, the parent origin, the instance id, the launcher's words). So the
+card is rendered once with a marker in each of those places and kept as the text between the
+markers; each response joins that text with its own values, escaped as Jinja escapes them. The key
+holds everything else that changes the HTML: the widget's settings version, the template (mode),
+the language, the theme, the preselected service, which optional values are present at all, and
+the script root. Re-rendered forms (errors, thanks) never come from here: they carry what a person
+typed. At most ``RTR_CARD_CACHE_SIZE`` renderings are kept per app, least recently used go first.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections.abc import Hashable
+from dataclasses import dataclass, fields
+
+from flask import current_app, request, url_for
+from markupsafe import escape
+from werkzeug.wrappers import Response
+
+from .forms import UTM_KEYS, LeadForm, form_language, option_value
+from .frame import Echoed, card_html, card_response, render_card
+from .models import Widget
+from .security import issue_form_token
+from .state import get_state
+
+#: Each process marks its slots with its own random tag, so no settings text can pose as one.
+TAG = secrets.token_hex(8)
+SLOT = re.compile(f"rtr-slot-{TAG}-([a-z_]+)-")
+_lock = threading.Lock()
+ECHOED = tuple(f.name for f in fields(Echoed))
+
+
+@dataclass(frozen=True)
+class FirstView:
+    """What one first view asks for, beyond the widget: read from the request once."""
+
+    mode: str
+    language: str
+    dark: bool
+    service: str
+    echoed: Echoed
+    page_url: str
+    utm: tuple[str, ...]
+
+    @classmethod
+    def from_request(cls, widget: Widget, mode: str) -> FirstView:
+        args, values = request.args, request.values
+        names = [s.name for s in widget.settings.services]
+        return cls(
+            mode=mode, language=form_language(widget, values.get("lang") or widget.settings.language),
+            dark=values.get("theme") == "dark",
+            service=option_value(names, widget.settings.language, args.get("service", "")),
+            echoed=Echoed.from_request(), page_url=args.get("page", "")[:2000],
+            utm=tuple(args.get(key, "")[:200] for key in UTM_KEYS),
+        )
+
+    def initial_data(self) -> dict[str, str]:
+        """Return the form's data: the host page and its UTM fields, and the preselected service."""
+        data = dict(zip(UTM_KEYS, self.utm, strict=True)) | {"page_url": self.page_url}
+        return data | ({"service": self.service} if self.service else {})
+
+    def slots(self, token: str, nonce: str) -> dict[str, str]:
+        """Return the value of every slot, escaped."""
+        values = {"token": token, "nonce": nonce, "page_url": self.page_url}
+        values.update(zip(UTM_KEYS, self.utm, strict=True))
+        values.update({name: getattr(self.echoed, name) for name in ECHOED})
+        return {name: str(escape(value)) if value else "" for name, value in values.items()}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A card rendered with markers: the text around the slots, and the slot between each two texts."""
+
+    texts: tuple[str, ...]
+    slots: tuple[str, ...]
+
+    def fill(self, values: dict[str, str]) -> str:
+        pieces = [self.texts[0]]
+        for slot, text in zip(self.slots, self.texts[1:], strict=True):
+            pieces += (values[slot], text)
+        return "".join(pieces)
+
+
+def first_view(widget: Widget, mode: str) -> Response:
+    """Answer a first view of the card: from the rendering kept for its key, else rendered now."""
+    asked = FirstView.from_request(widget, mode)
+    size = int(current_app.config["RTR_CARD_CACHE_SIZE"])
+    if not size or current_app.jinja_env.auto_reload:  # templates may change under us while developing
+        form = LeadForm(widget, language=asked.language, formdata=None, data=asked.initial_data())
+        return render_card(widget, form, mode=mode, status=200, seen_url=_seen_url(widget))
+    rendered = _rendered(widget, asked, size)
+    nonce = secrets.token_urlsafe(12)
+    html = rendered.fill(asked.slots(issue_form_token(widget.id), nonce))
+    return card_response(html, widget, nonce)
+
+
+def _key(widget: Widget, asked: FirstView) -> Hashable:
+    echoed = asked.echoed
+    return (widget.id, widget.version, widget.updated_at, asked.mode, asked.language, asked.dark, asked.service,
+            bool(echoed.parent_origin), bool(echoed.instance), bool(echoed.label), request.script_root)
+
+
+def _seen_url(widget: Widget) -> str:
+    return url_for("rtr.count_seen", widget_id=widget.id)
+
+
+def _rendered(widget: Widget, asked: FirstView, size: int) -> Rendered:
+    cards = get_state().cards
+    key = _key(widget, asked)
+    with _lock:
+        found = cards.get(key)
+        if found is not None:
+            cards.move_to_end(key)
+            return found
+    rendered = _render(widget, asked)
+    with _lock:
+        cards[key] = rendered
+        while len(cards) > size:
+            cards.popitem(last=False)
+    return rendered
+
+
+def _render(widget: Widget, asked: FirstView) -> Rendered:
+    """Render the card with a marker in every slot, and cut it at the markers."""
+    def marker(name: str) -> str:
+        return f"rtr-slot-{TAG}-{name}-"
+
+    present = {name: marker(name) if getattr(asked.echoed, name) else "" for name in ECHOED}
+    data = {name: marker(name) for name in (*UTM_KEYS, "page_url")}
+    form = LeadForm(widget, language=asked.language, formdata=None,
+                    data=data | ({"service": asked.service} if asked.service else {}))
+    form.token.current_token = marker("token")
+    html = card_html(widget, form, mode=asked.mode, nonce=marker("nonce"), dark=asked.dark,
+                     echoed=Echoed(**present), seen_url=_seen_url(widget))
+    parts = SLOT.split(html)
+    return Rendered(texts=tuple(parts[0::2]), slots=tuple(parts[1::2]))
