@@ -1,8 +1,9 @@
 """Keep webhooks from reaching inside the network (SSRF), and connect only to the address checked.
 
 A URL is resolved once; every address it resolves to must be global. The request then connects
-to that very address (a requests transport adapter pins it) while the Host header and TLS SNI
-and certificate check keep the name, so DNS can't answer differently the second time.
+to that very address (a urllib3 pool made for it, or a requests transport adapter, pins it) while
+the Host header and TLS SNI and certificate check keep the name, so DNS can't answer differently
+the second time.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import certifi
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -182,3 +185,18 @@ def pinned_session(target: Target) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def pinned_pool(target: Target, maxsize: int = 10, http_class: type[HTTPConnectionPool] = HTTPConnectionPool,
+                https_class: type[HTTPSConnectionPool] = HTTPSConnectionPool) -> HTTPConnectionPool:
+    """Return a keep-alive urllib3 pool that connects only to ``target.address``.
+
+    TLS sends the URL's host name (SNI) and checks the certificate against it, with the CA bundle
+    requests uses (certifi); send ``Host: target.host_header`` with each request. urllib3 reads no
+    proxy settings from the environment.
+    """
+    if target.scheme == "https":
+        return https_class(target.address, target.port, maxsize=maxsize, retries=False,
+                           server_hostname=target.host, assert_hostname=target.host,
+                           cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+    return http_class(target.address, target.port, maxsize=maxsize, retries=False)
