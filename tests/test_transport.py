@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 
@@ -15,6 +17,7 @@ from widget.state import get_state
 
 from .support.delivery import webhook_widget
 from .support.receiver import Receiver
+from .test_ssrf import tls_server  # noqa: F401 - the HTTPS server with a certificate for hooks.example.test
 
 TIMEOUT = 0.5
 
@@ -88,6 +91,20 @@ def test_a_connection_the_receiver_dropped_is_replaced_without_a_failed_attempt(
     assert len(receiver.received()) == 2 and receiver.opened() == 2
 
 
+def test_a_kept_alive_connection_closed_unanswered_is_tried_once_more_on_a_new_one(hook_app: Flask,
+                                                                                  receiver: Receiver) -> None:
+    """A server may drop an idle connection just as the next request goes out on it."""
+    assert send_test(hook_app, receiver.url())[0].status == "delivered"
+    receiver.answers = ["close"]
+    assert send_test(hook_app, receiver.url())[0].status == "delivered"
+    assert receiver.opened() == 2 and len(receiver.received()) == 3
+    receiver.stop()
+    receiver.start()
+    receiver.answers = ["close"]  # on a new connection that is the receiver's doing: tried again later
+    assert send_test(hook_app, receiver.url())[0] == Outcome("retry", "Could not connect (closed without an answer).")
+    assert len(receiver.received()) == 4
+
+
 def test_a_closed_port_is_a_retry_that_names_it(hook_app: Flask) -> None:
     receiver = Receiver().start()
     url = receiver.url()
@@ -144,3 +161,71 @@ def test_a_long_answer_is_read_no_further_than_the_limit(hook_app: Flask, receiv
     assert send_test(hook_app, receiver.url())[0].status == "delivered"
     assert send_test(hook_app, receiver.url())[0].status == "delivered"
     assert receiver.opened() == 2, "a connection whose answer was not read to the end is not used again"
+
+
+@pytest.fixture
+def hooks_example_test(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> tuple[int, list[str]]:
+    """hooks.example.test, resolved to the TLS test server on loopback, whose CA is the one trusted."""
+    import ipaddress
+
+    port, ca_file, hosts = request.getfixturevalue("tls_server")
+    monkeypatch.setattr(ssrf, "_resolve", lambda host, _port: [ipaddress.ip_address("127.0.0.1")])
+    monkeypatch.setattr(ssrf.certifi, "where", lambda: ca_file)
+    return port, hosts
+
+
+def test_https_goes_to_the_checked_address_under_the_hosts_name(hook_app: Flask,
+                                                                 hooks_example_test: tuple[int, list[str]]) -> None:
+    port, hosts = hooks_example_test
+    for _ in range(2):
+        assert send_test(hook_app, f"https://hooks.example.test:{port}/hook")[0].status == "delivered"
+    assert hosts == [f"hooks.example.test:{port}"] * 2
+
+
+def test_https_to_a_name_the_certificate_does_not_have_is_refused(hook_app: Flask,
+                                                                  hooks_example_test: tuple[int, list[str]]) -> None:
+    port, hosts = hooks_example_test
+    outcome, _took = send_test(hook_app, f"https://other.example.test:{port}/hook")
+    assert outcome == Outcome("retry", "Could not connect (the certificate is for another name).")
+    assert hosts == []
+
+
+def test_a_trickled_https_answer_ends_at_the_deadline(hook_app: Flask,
+                                                      hooks_example_test: tuple[int, list[str]]) -> None:
+    """Over TLS the watch holds its own handle on the connection, as TLS wraps (and detaches) the first."""
+    port, hosts = hooks_example_test
+    outcome, took = send_test(hook_app, f"https://hooks.example.test:{port}/trickle")
+    assert outcome == Outcome("retry", f"No answer within {TIMEOUT:g} s.")
+    assert TIMEOUT - 0.05 <= took < TIMEOUT + 0.4 and hosts == [f"hooks.example.test:{port}"]
+
+
+@pytest.fixture
+def trickling_tls_handshake() -> Iterator[int]:
+    """A port whose server reads the TLS hello, then trickles a long handshake record a byte every 0.1 s."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _address = listener.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(b"\x16\x03\x03\x40\x00")  # a handshake record of 16 KiB, to come
+            while not stop.wait(0.1):
+                try:
+                    conn.sendall(b"\x00")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    listener.close()
+    thread.join(5)
+
+
+def test_a_trickled_tls_handshake_ends_at_the_deadline(hook_app: Flask, trickling_tls_handshake: int) -> None:
+    """A server that stalls the TLS handshake holds a send no longer than one that stalls its answer."""
+    outcome, took = send_test(hook_app, f"https://127.0.0.1:{trickling_tls_handshake}/hook")
+    assert outcome == Outcome("retry", f"No answer within {TIMEOUT:g} s.")
+    assert took < TIMEOUT + 0.4

@@ -87,7 +87,8 @@ class Receiver:
     """``mode``: ``ok`` (200), ``error`` (500), ``busy`` (503 + Retry-After), ``gone`` (410),
     ``redirect`` (308 to REDIRECT_TARGET), ``hang`` (no answer for ``hang_seconds``), ``trickle``
     (a 200 whose status line and headers come one byte every ``trickle_seconds``) or
-    ``trickle_body`` (the headers at once, then the body a byte at a time). ``answers`` lists the
+    ``trickle_body`` (the headers at once, then the body a byte at a time) or ``close`` (hang up with
+    no answer). ``answers`` lists the
     modes of the next requests, in order, before ``mode`` applies again."""
 
     def __init__(self, mode: str = "ok", retry_after: str = "1", hang_seconds: float = 30.0,
@@ -247,6 +248,9 @@ class Receiver:
         if gate is not None:
             self.held.set()
             gate.wait(30)
+        if mode == "close":
+            handler.close_connection = True  # hang up without a word, as a server dropping an idle connection
+            return False
         if mode == "hang":
             self._release.wait(self.hang_seconds)
         status, headers = {

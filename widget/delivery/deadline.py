@@ -4,8 +4,8 @@ A socket timeout bounds each read, not the whole exchange: a receiver that trick
 byte at a time holds a send as long as it likes. So each attempt runs under a ``Deadline``, and one
 watchdog thread per process shuts the attempt's connections down when the deadline passes; the
 read in progress then fails at once and the attempt ends. The transport registers each socket it
-uses with the thread's current deadline (``current()``), through a duplicate handle, so a socket
-wrapped in TLS halfway through (its first handle is then detached) is still reachable.
+uses with the thread's current deadline (``current()``); a new socket about to be wrapped in TLS
+(which detaches its first handle) through a duplicate handle, so it is reachable all along.
 """
 
 from __future__ import annotations
@@ -33,18 +33,26 @@ class Deadline:
         self.reused = False
         self._lock = threading.Lock()
         self._handles: list[socket.socket] = []
+        self._owned: list[socket.socket] = []
 
     def remaining(self) -> float:
         return max(0.0, self.at - time.monotonic())
 
-    def watch(self, sock: socket.socket) -> None:
-        """Cut sock's connection when the deadline passes (at once, when it has passed)."""
-        handle = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno()))
+    def watch(self, sock: socket.socket, duplicate: bool = False) -> None:
+        """Cut sock's connection when the deadline passes (at once, when it has passed).
+
+        ``duplicate`` for a socket about to be wrapped in TLS, which detaches it: the watch then
+        holds its own handle on the same connection.
+        """
+        handle = socket.socket(sock.family, sock.type, sock.proto, fileno=os.dup(sock.fileno())) if duplicate else sock
         with self._lock:
             if self.done:
-                handle.close()
+                if duplicate:
+                    handle.close()
                 return
             self._handles.append(handle)
+            if duplicate:
+                self._owned.append(handle)
             if self.expired:
                 _cut(handle)
 
@@ -61,14 +69,14 @@ class Deadline:
         """End the watch: the attempt is over; its kept-alive connections stay usable."""
         with self._lock:
             self.done = True
-            handles, self._handles = self._handles, []
-        for handle in handles:
+            self._handles, owned, self._owned = [], self._owned, []
+        for handle in owned:
             handle.close()
 
 
 def _cut(handle: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed by the other side
-        handle.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):  # already closed, by either side
+        socket.socket.shutdown(handle, socket.SHUT_RDWR)  # not SSLSocket's: no TLS goodbye, just the cut
 
 
 class _Watchdog:

@@ -45,29 +45,33 @@ class Answer(NamedTuple):
 
 
 class SendError(Exception):
-    """The request got no whole answer; the message says why, for the admin (never lead contents)."""
+    """The request got no answer; the message says why, for the admin (never lead contents)."""
 
 
 class DeadlineError(SendError):
-    """The deadline passed before the answer's last byte."""
+    """The deadline passed before the answer's status line and headers were in."""
 
 
 # Connections that put each socket they use under the thread's current deadline -------------------
 
 class _Watched:
+    _requests = 0  # sent on this connection since it was opened
+
     def _new_conn(self) -> Any:
         sock = super()._new_conn()  # type: ignore[misc]
+        self._requests = 0
         running = deadline.current()
         if running is not None:
-            running.watch(sock)
+            running.watch(sock, duplicate=isinstance(self, HTTPSConnection))
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         running = deadline.current()
         if running is not None and self.sock is not None:  # type: ignore[attr-defined]
-            running.reused = True
+            running.reused = self._requests > 0
             running.watch(self.sock)  # type: ignore[attr-defined]
         super().request(*args, **kwargs)  # type: ignore[misc]
+        self._requests += 1  # after: a plain HTTP connection opens (and resets the count) in there
 
 
 class WatchedHTTPConnection(_Watched, HTTPConnection):
@@ -197,8 +201,8 @@ def post(url: str, body: bytes, headers: Mapping[str, str], seconds: float, allo
     """POST body to url and return the answer, all within ``seconds``.
 
     Raises ``ssrf.UnsafeURLError`` or ``ssrf.ResolveError`` for the address, ``DeadlineError`` when
-    the deadline passes, and ``SendError`` when there is no whole answer. A kept-alive connection
-    the receiver closed before answering is tried once more on a new one (the same webhook-id).
+    the deadline passes before the answer's headers, and ``SendError`` when there is no answer. A
+    kept-alive connection the receiver closed before answering is tried once more on a new one.
     """
     with deadline.limit(seconds) as limit:
         for last_try in (False, True):
@@ -251,14 +255,20 @@ def _timed_out(error: Exception) -> bool:
 
 
 def _failure(error: Exception) -> str:
-    if isinstance(error, urllib3.exceptions.ProtocolError | urllib3.exceptions.NewConnectionError | OSError):
+    connecting = (urllib3.exceptions.ProtocolError, urllib3.exceptions.NewConnectionError,
+                  urllib3.exceptions.SSLError, OSError)
+    if isinstance(error, connecting):
         return f"Could not connect ({_reason(error)})."
     return f"The request failed ({type(error).__name__})."
 
 
 def _reason(error: Exception) -> str:
     text = str(error)
-    for reason in ("Connection refused", "Connection reset", "Name or service not known", "certificate verify"):
-        if reason in text:
-            return reason.lower()
+    for found, reason in (("Connection refused", "connection refused"), ("Connection reset", "connection reset"),
+                          ("Name or service not known", "name or service not known"),
+                          ("without response", "closed without an answer"),
+                          ("certificate verify", "certificate verify"),
+                          ("doesn't match", "the certificate is for another name")):
+        if found in text:
+            return reason
     return type(error).__name__
