@@ -12,12 +12,13 @@ the delivery be claimed again (sent at least once, with the same webhook-id, as 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from sqlalchemy import and_, case, func, not_, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, not_, or_, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -115,23 +116,12 @@ def _claim(conn: Connection, token: str, lease_seconds: float, pick: Pick, windo
            now: float | None) -> list[dict[str, Any]]:
     now = time.time() if now is None else now
     _lease_changes_need_no_flush(conn)
-    due = (
-        select(deliveries.c.id, deliveries.c.widget_id, deliveries.c.channel, deliveries.c.target)
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now,
-               or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now), *_not(skip))
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(window)
-        .with_for_update(skip_locked=True)
-    )
-    found = [dict(row._mapping) for row in conn.execute(due)]
+    due = _due_leaving_out(tuple(sorted(skip))) if skip else DUE
+    found = [dict(row._mapping) for row in conn.execute(due, {"due_now": now, "window": window})]
     chosen = pick(found) if found else []
     if not chosen:
         return []
-    rows = conn.execute(
-        update(deliveries).where(deliveries.c.id.in_(chosen))
-        .values(lease_until=now + lease_seconds, leased_by=token)
-        .returning(*deliveries.c)
-    ).all()
+    rows = conn.execute(LEASE, {"chosen": chosen, "until": now + lease_seconds, "token": token}).all()
     return sorted((dict(row._mapping) for row in rows), key=lambda d: (d["next_attempt_at"], d["id"]))
 
 
@@ -139,9 +129,9 @@ def _jobs(conn: Connection, claimed: list[dict[str, Any]],
           settings: SettingsCache) -> list[tuple[dict[str, Any], Job | None]]:
     if not claimed:
         return []
-    lead_rows = conn.execute(select(leads).where(leads.c.id.in_({d["lead_id"] for d in claimed})))
+    lead_rows = conn.execute(LEADS, {"lead_ids": list({d["lead_id"] for d in claimed})})
     by_lead = {row.id: dict(row._mapping) for row in lead_rows}
-    widget_rows = conn.execute(select(widgets).where(widgets.c.id.in_({d["widget_id"] for d in claimed})))
+    widget_rows = conn.execute(WIDGETS, {"widget_ids": list({d["widget_id"] for d in claimed})})
     by_widget = {row.id: settings.widget(row) for row in widget_rows}
     jobs: list[tuple[dict[str, Any], Job | None]] = []
     for delivery in claimed:
@@ -150,14 +140,42 @@ def _jobs(conn: Connection, claimed: list[dict[str, Any]],
     return jobs
 
 
+#: The statements of a claim, built once: building one costs more than running it.
+DUE = (
+    select(deliveries.c.id, deliveries.c.widget_id, deliveries.c.channel, deliveries.c.target)
+    .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= bindparam("due_now"),
+           or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < bindparam("due_now")))
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+    .limit(bindparam("window"))
+    .with_for_update(skip_locked=True)
+)
+LEASE = (
+    update(deliveries).where(deliveries.c.id.in_(bindparam("chosen", expanding=True)))
+    .values(lease_until=bindparam("until"), leased_by=bindparam("token"))
+    .returning(*deliveries.c)
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _due_leaving_out(skip: tuple[Pair, ...]) -> Any:
+    return DUE.where(*_leaving_out(skip))
+
+
+LEADS = select(leads).where(leads.c.id.in_(bindparam("lead_ids", expanding=True)))
+WIDGETS = select(widgets).where(widgets.c.id.in_(bindparam("widget_ids", expanding=True)))
+
+
 def _held(delivery: dict[str, Any]) -> tuple[ColumnElement[bool], ...]:
     return (deliveries.c.id == delivery["id"], deliveries.c.leased_by == delivery["leased_by"],
             deliveries.c.status == "pending")
 
 
 def _not(skip: Collection[Pair]) -> tuple[ColumnElement[bool], ...]:
-    if not skip:
-        return ()
+    return _leaving_out(tuple(sorted(skip))) if skip else ()
+
+
+@functools.lru_cache(maxsize=64)
+def _leaving_out(skip: tuple[Pair, ...]) -> tuple[ColumnElement[bool], ...]:
     return (not_(or_(*(and_(deliveries.c.widget_id == widget_id, deliveries.c.channel == channel)
                        for widget_id, channel in skip))),)
 

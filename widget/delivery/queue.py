@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, exists, insert, select, tuple_, update
 
 from ..db import Store
 from ..routing import current_target
@@ -71,16 +72,35 @@ def _record_delivered(conn: Any, results: list[tuple[dict[str, Any], Outcome, in
     """Store successful attempts; return the ids their claims still held (the others are stale)."""
     if not results:
         return set()
-    conn.execute(insert(attempts), [_attempt_row(delivery, outcome, ms, now) for delivery, outcome, ms in results])
+    conn.execute(ADD_ATTEMPT, [_attempt_row(delivery, outcome, ms, now) for delivery, outcome, ms in results])
     _status, values = _next_state(Outcome("delivered", ""), 1, [], now)
-    held = tuple_(deliveries.c.id, deliveries.c.leased_by).in_([(d["id"], d["leased_by"]) for d, _o, _ms in results])
-    stored = conn.execute(
-        update(deliveries).where(held, deliveries.c.status == "pending")
-        .values(attempts=deliveries.c.attempts + 1, lease_until=None, leased_by=None, **values)
-        .returning(deliveries.c.id, deliveries.c.lead_id)
-    ).all()
+    held = [(delivery["id"], delivery["leased_by"]) for delivery, _outcome, _ms in results]
+    stored = conn.execute(_delivered(tuple(values)), {"held": held, **{f"new_{k}": v for k, v in values.items()}}).all()
     _mark_leads_delivered(conn, {row.lead_id for row in stored}, now)
     return {row.id for row in stored}
+
+
+#: The hot statements are built once: building one costs more than running it.
+ADD_ATTEMPT = insert(attempts)
+MARK_LEADS_DELIVERED = (
+    update(leads)
+    .where(leads.c.id.in_(bindparam("lead_ids", expanding=True)), leads.c.delivered_at.is_(None),
+           ~exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status != "delivered"))
+    .values(delivered_at=bindparam("delivered_now"))
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _delivered(columns: tuple[str, ...]) -> Any:
+    """Return the update storing attempts that succeeded (``columns`` as ``_next_state`` sets them)."""
+    return (
+        update(deliveries)
+        .where(tuple_(deliveries.c.id, deliveries.c.leased_by).in_(bindparam("held", expanding=True)),
+               deliveries.c.status == "pending")
+        .values(attempts=deliveries.c.attempts + 1, lease_until=None, leased_by=None,
+                **{column: bindparam(f"new_{column}") for column in columns})
+        .returning(deliveries.c.id, deliveries.c.lead_id)
+    )
 
 
 def _record(conn: Any, delivery: dict[str, Any], outcome: Outcome, schedule: list[float], worker_id: str,
@@ -88,7 +108,7 @@ def _record(conn: Any, delivery: dict[str, Any], outcome: Outcome, schedule: lis
     now = time.time() if now is None else now
     made = int(delivery["attempts"]) + 1
     status, values = _next_state(outcome, made, schedule, now)
-    conn.execute(insert(attempts).values(_attempt_row(delivery, outcome, duration_ms, now)))
+    conn.execute(ADD_ATTEMPT, _attempt_row(delivery, outcome, duration_ms, now))
     changed = conn.execute(
         update(deliveries)
         .where(deliveries.c.id == delivery["id"], deliveries.c.leased_by == worker_id,
@@ -122,11 +142,7 @@ def _next_state(outcome: Outcome, made: int, schedule: list[float], now: float) 
 
 def _mark_leads_delivered(conn: Any, lead_ids: Iterable[int], now: float) -> None:
     """Mark each lead delivered once every one of its deliveries is."""
-    undelivered = exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status != "delivered")
-    conn.execute(
-        update(leads).where(leads.c.id.in_(list(lead_ids)), leads.c.delivered_at.is_(None), ~undelivered)
-        .values(delivered_at=now)
-    )
+    conn.execute(MARK_LEADS_DELIVERED, {"lead_ids": list(lead_ids), "delivered_now": now})
 
 
 def _disable_webhook(conn: Any, widget_id: str, now: float) -> bool:
