@@ -73,3 +73,19 @@ def test_no_more_sends_to_one_endpoint_at_once_than_the_cap() -> None:
     assert waiting[0][0]["id"] == 2
     assert holdings.stop() == [(slow[3], None)], "what no thread took is handed back"
     assert holdings.take() is None
+
+
+def test_the_claimer_is_not_woken_for_an_endpoint_the_claim_would_leave_out() -> None:
+    """A backlog for one endpoint: the worker dropping below half its share alone is no reason to claim."""
+    rooms: list[int] = []
+    holdings = Holdings(threads=8, cap=4, on_room=lambda: rooms.append(1))
+    backlog = [delivery(n) for n in range(100)]
+    holdings.put([(d, None) for d in backlog if d["id"] in holdings.pick(backlog)])
+    assert holdings.wanted() == 4 * PREFETCH, "the endpoint holds its share, half the worker's"
+    for sent in range(1, 2 * PREFETCH + 2):
+        item = holdings.take()
+        assert item is not None
+        holdings.sent(item)
+        if sent <= 2 * PREFETCH:
+            assert not rooms, f"after {sent} sends the endpoint still holds half its share: a claim leaves it out"
+    assert rooms == [1] and holdings.skip() == [], "just below half: the claimer is woken"

@@ -120,8 +120,10 @@ class Holdings:
                 del self._held[endpoint], self._sending[endpoint]
             if any(endpoint_of(waiting[0]) == endpoint for waiting in self._ready):
                 self._changed.notify()
-        # Worth claiming again once the endpoint, or the whole worker, just fell below half its share.
-        if _fell_below_half(held, self.per_endpoint) or _fell_below_half(total, self.total):
+        # Worth claiming again once the endpoint just fell below half its share, or the whole worker did
+        # while this endpoint is not left out anyway.
+        below_half = held * 2 < self.per_endpoint
+        if _fell_below_half(held, self.per_endpoint) or (below_half and _fell_below_half(total, self.total)):
             self._on_room()
 
     def stop(self) -> list[Claimed]:
