@@ -66,10 +66,10 @@ DEFAULTS: dict[str, Any] = {
     #: Longest one webhook attempt may take, in seconds, from connecting to the answer's last byte.
     "RTR_WEBHOOK_TIMEOUT": 15.0,
     #: Deliveries one worker sends at the same time (threads).
-    "RTR_WORKER_THREADS": 4,
+    "RTR_WORKER_THREADS": 8,
     #: Sends one worker makes to one endpoint at the same time (a webhook's scheme://host:port, or the email
     #: server), so a slow receiver holds at most this many of its threads.
-    "RTR_ENDPOINT_CONCURRENCY": 2,
+    "RTR_ENDPOINT_CONCURRENCY": 4,
     #: Longest an idle worker waits before looking for due deliveries (a new lead wakes it at once).
     "RTR_WORKER_POLL_SECONDS": 1.0,
     #: The worker runs its housekeeping (token and retention purges) at most this often, in seconds.
