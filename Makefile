@@ -60,8 +60,8 @@ system-deps:
 run: setup
 	@mkdir -p $(INSTANCE)
 	@test -s $(INSTANCE)/dev-secret || $(PY) -c 'import secrets; print(secrets.token_urlsafe(32))' > $(INSTANCE)/dev-secret
-	@export RTR_SECRET_KEY=$$(cat $(INSTANCE)/dev-secret) RTR_PUBLIC_URL=http://$(HOST):$(PORT) \
-	  RTR_RATELIMIT_STORAGE_URI=memory:// RTR_WEBHOOK_ALLOW_PRIVATE=true; \
+	@export RTR_SECRET_KEY=$$(cat $(INSTANCE)/dev-secret) RTR_INSTANCE_PATH=$(INSTANCE) \
+	  RTR_PUBLIC_URL=http://$(HOST):$(PORT) RTR_RATELIMIT_STORAGE_URI=memory:// RTR_WEBHOOK_ALLOW_PRIVATE=true; \
 	$(PY) -W ignore::UserWarning -m flask --app widget rtr demo && \
 	echo "" && \
 	echo "  Demo blog post with the widget:  http://$(HOST):$(PORT)/demo" && \

@@ -16,15 +16,26 @@ from sqlalchemy import func, select, update
 
 from widget.admin.first_run import TOKEN_FILE, setup_token
 from widget.admin.passwords import check_password, create_admin, get_password_hash, hash_password
+from widget.queries.accounts import get_admin
 from widget.queries.widgets import get_widget, list_widgets
 from widget.schema import admin_sessions
 from widget.state import get_state
 
 from .support.admin_session import signed_in
+from .support.leads import add, public_id_of
 
 PASSWORD = "a calm long passphrase"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-PUBLIC_ENDPOINTS = {"rtr_admin.login", "rtr_admin.setup", "rtr_admin.static"}
+#: What anyone may open: signing in (both steps), first-run setup, an invitation, a password reset.
+PUBLIC_ENDPOINTS = {"rtr_admin.login", "rtr_admin.login_code", "rtr_admin.setup", "rtr_admin.static",
+                    "rtr_admin.accept_invite", "rtr_admin.reset_request", "rtr_admin.reset_password"}
+#: What staff may use: the inbox (requests, a request's page and its buttons, the CSV), their own account.
+STAFF_ENDPOINTS = {
+    "rtr_admin.inbox", "rtr_admin.lead_detail", "rtr_admin.replay_delivery", "rtr_admin.mark_contacted",
+    "rtr_admin.delete_lead", "rtr_admin.export_csv",
+    "rtr_admin.account", "rtr_admin.account_email", "rtr_admin.password", "rtr_admin.two_factor",
+    "rtr_admin.two_factor_off", "rtr_admin.recovery_codes", "rtr_admin.logout",
+}
 
 
 def count_rows(app: Flask, table: Any) -> int:
@@ -53,24 +64,63 @@ def login(client: FlaskClient, username: str, password: str, **kwargs: Any) -> A
 
 # Every admin route needs a login -------------------------------------------------------------
 
-def test_every_admin_endpoint_refuses_anonymous_requests(app: Flask) -> None:
-    client = app.test_client()
-    checked = []
+def _admin_requests(app: Flask, lead: str = "1") -> list[tuple[str, str, str]]:
+    """Return (endpoint, method, path) for every admin endpoint but the public ones."""
+    found = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("rtr_admin.") or rule.endpoint in PUBLIC_ENDPOINTS:
             continue
-        values = {name: ("demo" if "widget" in name else "1") for name in rule.arguments}
-        path = rule.build(values)[1]
+        values = {name: ("demo" if "widget" in name else lead if name == "lead_id" else "1") for name in rule.arguments}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            response = client.open(path, method=method)
-            assert response.status_code in (302, 401, 403), (rule.endpoint, method, response.status_code)
-            if response.status_code == 302:
-                assert response.location.startswith("/admin/login"), (rule.endpoint, response.location)
-            checked.append(f"{method} {rule.endpoint}")
+            found.append((rule.endpoint, method, rule.build(values)[1]))
+    return found
+
+
+def test_every_admin_endpoint_refuses_anonymous_requests(app: Flask) -> None:
+    client = app.test_client()
+    checked = []
+    for endpoint, method, path in _admin_requests(app):
+        response = client.open(path, method=method)
+        assert response.status_code in (302, 401, 403), (endpoint, method, response.status_code)
+        if response.status_code == 302:
+            assert response.location.startswith("/admin/login"), (endpoint, response.location)
+        checked.append(f"{method} {endpoint}")
     expected = {"rtr_admin.widgets", "rtr_admin.new_widget", "rtr_admin.edit_widget", "rtr_admin.preview",
-                "rtr_admin.smtp", "rtr_admin.audit", "rtr_admin.password", "rtr_admin.logout"}
+                "rtr_admin.smtp", "rtr_admin.audit", "rtr_admin.password", "rtr_admin.logout", "rtr_admin.accounts",
+                "rtr_admin.invite", "rtr_admin.remove_account", "rtr_admin.account", "rtr_admin.two_factor"}
     assert expected <= {entry.split(" ")[1] for entry in checked}
     print(f"\n{len(checked)} admin endpoint/method pairs refuse anonymous requests")
+
+
+def test_staff_are_refused_every_owner_only_endpoint_with_a_kind_page(app: Flask) -> None:
+    store = get_state(app).store
+    lead = public_id_of(store, add(store, get_widget(store, "demo")))
+    staff = signed_in(app.test_client(), "sam", role="staff")
+    refused, allowed = set(), set()
+    for endpoint, method, path in _admin_requests(app, lead):
+        response = staff.open(path, method=method)
+        if endpoint in STAFF_ENDPOINTS:
+            assert response.status_code != 403, (endpoint, method)
+            allowed.add(endpoint)
+            continue
+        assert response.status_code == 403, (endpoint, method, response.status_code)
+        page = response.get_data(as_text=True)
+        assert "This page is for the practice's owners" in page and 'href="/admin/leads"' in page, endpoint
+        refused.add(endpoint)
+    assert allowed == STAFF_ENDPOINTS
+    assert {"rtr_admin.widgets", "rtr_admin.edit_widget", "rtr_admin.smtp", "rtr_admin.audit", "rtr_admin.accounts",
+            "rtr_admin.invite", "rtr_admin.change_role", "rtr_admin.remove_account", "rtr_admin.preview",
+            "rtr_admin.stats", "rtr_admin.require_two_factor"} <= refused
+    assert get_widget(store, "demo").version == 1, "nothing changed"
+    assert staff.get("/admin/leads").status_code == 200, "still signed in"
+    print(f"\n{len(refused)} owner-only endpoints refuse staff; {len(allowed)} are theirs")
+
+
+def test_owners_may_use_every_endpoint(app: Flask) -> None:
+    store = get_state(app).store
+    owner = signed_in(app.test_client())
+    for endpoint, method, path in _admin_requests(app, public_id_of(store, add(store, get_widget(store, "demo")))):
+        assert owner.open(path, method=method).status_code != 403, endpoint
 
 
 def test_login_redirect_keeps_where_you_were_going_but_never_off_site(app: Flask) -> None:
@@ -98,12 +148,16 @@ def test_first_run_token_is_printed_in_the_log_and_creates_the_first_admin(
     page = client.get(f"/admin/setup?token={token}")
     assert page.status_code == 200
     form = {"csrf_token": CSRF_RE.search(page.get_data(as_text=True)).group(1), "token": token,
-            "username": "Ann", "password": PASSWORD, "confirm": PASSWORD}
+            "username": "Ann", "email": "Ann@Example.org", "password": PASSWORD, "confirm": PASSWORD}
     assert client.post("/admin/setup", data={**form, "confirm": "something else"}).status_code == 400
+    no_address = client.post("/admin/setup", data={**form, "email": "ann at example"})
+    assert no_address.status_code == 400 and "Enter an email address like" in no_address.get_data(as_text=True)
     assert client.post("/admin/setup", data={**form, "token": "guess"}).status_code == 403
     response = client.post("/admin/setup", data=form)
     assert response.status_code == 302 and response.location == "/admin/"
     assert client.get("/admin/").status_code == 200
+    ann = get_admin(get_state(app).store, "ann")
+    assert (ann.role, ann.email) == ("owner", "ann@example.org"), "the first admin is an owner, with an address"
     assert (app.instance_path + "/" + TOKEN_FILE) not in [str(p) for p in __import__("pathlib").Path(
         app.instance_path).iterdir()]
     # One time only: the same link now leads to the login page and creates nobody.

@@ -42,6 +42,7 @@ def test_setup_edit_preview_save_and_the_host_page_shows_it(app: Flask, live_ser
         assert "No admin account exists yet" in page.inner_text("main")
         page.goto(f"{base}/admin/setup?token={setup_token(app)}")
         page.get_by_label("Username").fill(USER)
+        page.get_by_label("Email address").fill("office@example.org")
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_label("Type the password again").fill(PASSWORD)
         page.get_by_role("button", name="Create my account").click()

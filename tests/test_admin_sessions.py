@@ -107,15 +107,19 @@ def test_removing_an_admin_signs_them_out_everywhere(admin_app: Flask) -> None:
     assert (entry.action, entry.actor, entry.detail) == ("admin.removed", "command line", "bob")
 
 
-def test_the_last_admin_cant_be_removed(admin_app: Flask) -> None:
+def test_the_last_owner_cant_be_removed(admin_app: Flask) -> None:
     runner = admin_app.test_cli_runner()
     assert runner.invoke(args=["rtr", "remove-admin", "bob"]).exit_code == 0
     result = runner.invoke(args=["rtr", "remove-admin", "ann"])
     assert result.exit_code == 2
-    assert "'ann' is the only admin; create another one first" in result.output
+    assert "'ann' is the only owner; make another admin an owner first" in result.output
     assert signed_in(sign_in(admin_app))
-    unknown = runner.invoke(args=["rtr", "remove-admin", "carol"])
-    assert unknown.exit_code == 2 and "no admin called 'carol'" in unknown.output
+    staff = runner.invoke(args=["rtr", "create-admin", "carol", "--role", "staff", "--password-stdin"],
+                          input=PASSWORD + "\n")
+    assert staff.exit_code == 0 and "(staff)" in staff.output
+    assert runner.invoke(args=["rtr", "remove-admin", "ann"]).exit_code == 2, "staff can't run the accounts"
+    unknown = runner.invoke(args=["rtr", "remove-admin", "dave"])
+    assert unknown.exit_code == 2 and "no admin called 'dave'" in unknown.output
 
 
 def test_a_forged_or_foreign_cookie_signs_nobody_in(admin_app: Flask, make_app: Callable[..., Flask]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Column, Float, ForeignKey, Integer, MetaData, Strin
 
 from widget import create_app, migrate
 from widget.db import Store, make_engine
+from widget.queries.accounts import get_admin
 from widget.queries.audit import record
 from widget.queries.card_heights import save as save_card_heights
 from widget.queries.card_heights import stored as measured_heights
@@ -176,6 +177,8 @@ def _works_after_the_upgrade(url: str, tmp_path: Path) -> None:
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.post("/admin/login", data={"username": "ann", "password": PASSWORD,
                                              "csrf_token": token}).status_code == 302
+    assert get_admin(store, "ann").role == "owner", "admins from before roles are owners"
+    assert client.get("/admin/accounts").status_code == 200
     lead = client.get("/admin/leads/f99f5eff052b46e7bd60e93af74f4e43").get_data(as_text=True)
     assert "Ana Lucía O&#39;Brien" in lead and "550 mailbox unavailable" in lead
     assert client.get("/admin/leads/1").status_code == 404, "an old numbered link opens nobody"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import warnings
-from typing import Any
+from typing import IO, Any
 
+import click
 from flask import Flask
+from flask.cli import NoAppException
 from limits import parse_many
 
 from .origins import is_web_address
@@ -84,6 +86,10 @@ DEFAULTS: dict[str, Any] = {
     "RTR_ADMIN_LOCK_AFTER": 5,
     #: Longest account lock in seconds; the lock starts at 1 s and doubles with each further failure.
     "RTR_ADMIN_LOCK_MAX_SECONDS": 300,
+    #: Seconds an emailed invitation to become an admin stays usable (once).
+    "RTR_ADMIN_INVITE_SECONDS": 3 * 24 * 3600,
+    #: Seconds an emailed password reset link stays usable (once).
+    "RTR_ADMIN_RESET_SECONDS": 30 * 60,
 }
 
 #: Keys holding text: their environment value is kept as typed, so a numeric password stays a string.
@@ -94,7 +100,26 @@ WORKER_CHOICES = ("thread", "off")
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
 
 
-class ConfigError(RuntimeError):
+class StartupError(NoAppException, RuntimeError):
+    """The app can't start: a setting or the database is wrong, and the message says what to do.
+
+    Python callers (``create_app()``, ``init_app``) get the exception. The ``flask`` command shows
+    it as one line on stderr and exits 2 instead of printing a traceback: it is the click error
+    Flask raises when an app can't be loaded, which every ``flask`` command (``run``, ``rtr …``,
+    even ``--help``) reports briefly.
+    """
+
+    exit_code = 2
+
+    def format_message(self) -> str:
+        return " ".join(self.message.split())
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print ``Error: <message>`` on one line, without click's usage lines."""
+        click.echo(f"Error: {self.format_message()}", file=file, err=file is None)
+
+
+class ConfigError(StartupError):
     """A RTR_* setting is missing or wrong; the message names the key."""
 
 
@@ -125,7 +150,7 @@ def validate(app: Flask) -> None:
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_ADMIN_IDLE_SECONDS",
                 "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS", "RTR_ADMIN_LOCK_AFTER",
-                "RTR_ENDPOINT_CONCURRENCY"):
+                "RTR_ENDPOINT_CONCURRENCY", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS"):
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
                 "RTR_ADMIN_LOCK_MAX_SECONDS", "RTR_DELIVERY_LEASE"):
@@ -141,22 +166,27 @@ def validate(app: Flask) -> None:
     _check_schedule(config)
     _check_bool(config, "RTR_WEBHOOK_ALLOW_PRIVATE")
     _check_bool(config, "RTR_SMTP_ALLOW_PRIVATE")
-    _check_public_url(app)
-    storage = str(config["RTR_RATELIMIT_STORAGE_URI"])
-    if (not storage or storage.startswith("memory://")) and not (app.testing or app.debug):
+    public_url = config["RTR_PUBLIC_URL"]
+    if public_url and not (isinstance(public_url, str) and is_web_address(public_url)):
+        raise ConfigError("RTR_PUBLIC_URL must be a web address starting with http:// or https://, "
+                          f"e.g. https://widgets.example.com; got {public_url!r}.")
+
+
+def warn_about_defaults(app: Flask) -> None:
+    """Warn about convenient but unsafe settings; called once the app is sure to start.
+
+    After every check that can refuse to start, so that a refusal is the only thing printed.
+    """
+    if app.testing or app.debug:
+        return
+    storage = str(app.config["RTR_RATELIMIT_STORAGE_URI"])
+    if not storage or storage.startswith("memory://"):
         warnings.warn(
             "RTR_RATELIMIT_STORAGE_URI is memory://: limits are per process. "
             "Set it to redis://… when running several processes.",
             stacklevel=3,
         )
-
-
-def _check_public_url(app: Flask) -> None:
-    public_url = app.config["RTR_PUBLIC_URL"]
-    if public_url and not (isinstance(public_url, str) and is_web_address(public_url)):
-        raise ConfigError("RTR_PUBLIC_URL must be a web address starting with http:// or https://, "
-                          f"e.g. https://widgets.example.com; got {public_url!r}.")
-    if not public_url and not (app.testing or app.debug):
+    if not app.config["RTR_PUBLIC_URL"]:
         warnings.warn(
             "RTR_PUBLIC_URL is not set: submissions from the widget's own frame are recognised by the Host "
             "header, which a site re-pointed at this server (DNS rebinding) can send too. "

@@ -11,9 +11,9 @@ import os
 
 from flask import Flask
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
-from . import admin, cli, config, frame, migrate, public, ratelimit
+from . import admin, cli, config, frame, migrate, public, ratelimit, startup
 from .db import Store, make_engine
 from .delivery import mailer, worker
 from .state import EXTENSION_KEY, RTRState
@@ -47,9 +47,7 @@ class ReadyToRebuild:
         prefix = "/" + str(app.config["RTR_URL_PREFIX"]).strip("/") if app.config["RTR_URL_PREFIX"] else ""
         app.config["RTR_URL_PREFIX"] = prefix
         store = Store(_engine(app))
-        # Refuses to go on (SchemaError) with a database older or newer than this code; an empty one
-        # is created at the newest revision. Only `flask rtr db …` gets past with an old one.
-        current = migrate.prepare(store)
+        current = _prepare_schema(store)
         state = RTRState(store=store, url_prefix=prefix, limiter=ratelimit.create_limiter(app))
         app.extensions[EXTENSION_KEY] = state
         frame.register(app)
@@ -57,9 +55,26 @@ class ReadyToRebuild:
         admin.register(app, state)
         worker.register(app)
         cli.register(app)
-        if current:  # the start-up notices read tables an old schema may not have yet
+        config.warn_about_defaults(app)
+        # The notices read tables an old schema may not have yet; a server prints them once.
+        if current and startup.claim_notices(app):
             admin.announce_setup(app, state)
             mailer.announce_outbox(app)
+
+
+def _prepare_schema(store: Store) -> bool:
+    """Create an empty database, or check its schema (``migrate.prepare``); return whether it is current.
+
+    Refuses to go on (SchemaError) with a database older or newer than this code; only
+    ``flask rtr db …`` gets past with an old one. A database that can't be reached names the key.
+    """
+    try:
+        return migrate.prepare(store)
+    except OperationalError as error:
+        raise config.ConfigError(
+            f"RTR_DATABASE_URL: the database can't be reached ({str(error.orig).strip()}). Check the address "
+            "and that the database server is running (for SQLite: that the folder exists and can be written)."
+        ) from error
 
 
 def _engine(app: Flask) -> Engine:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from .queries.account_links import purge_expired
 from .queries.accounts import purge_sessions
 from .queries.leads import purge_used_tokens
 from .retention import purge_task
@@ -25,4 +26,10 @@ def forget_ended_sessions(app: Flask) -> None:
                    started_before=now - float(app.config["RTR_ADMIN_SESSION_SECONDS"]))
 
 
-TASKS: tuple[Callable[[Flask], None], ...] = (forget_used_tokens, forget_ended_sessions, purge_task)
+def forget_expired_links(app: Flask) -> None:
+    """Delete invitations and password reset links past their expiry (they open nothing any more)."""
+    purge_expired(get_state(app).store)
+
+
+TASKS: tuple[Callable[[Flask], None], ...] = (forget_used_tokens, forget_ended_sessions, forget_expired_links,
+                                              purge_task)

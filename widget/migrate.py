@@ -25,6 +25,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
+from .config import StartupError
 from .db import Store
 from .schema import metadata
 
@@ -39,7 +40,7 @@ ADVISORY_LOCK = 0x52545200
 _checking: ContextVar[bool] = ContextVar("rtr_schema_check", default=True)
 
 
-class SchemaError(RuntimeError):
+class SchemaError(StartupError):
     """The database's schema is not the one this code expects; the message says what to do."""
 
 

@@ -134,6 +134,47 @@ admins = Table(
     Column("username", String(120), nullable=False, unique=True),
     Column("password_hash", String(300), nullable=False),
     Column("created_at", Float, nullable=False),
+    #: ``owner`` (everything) or ``staff`` (the inbox only). The database's default is the lesser one.
+    Column("role", String(20), nullable=False, server_default="staff"),
+    #: Where password reset links go, in lower case; one account per address.
+    Column("email", String(320)),
+    #: The TOTP secret (base32) once two-factor sign-in is on, and the last time step a code was
+    #: accepted for, so a code works once.
+    Column("totp_secret", String(64)),
+    Column("totp_last_step", Integer),
+    Column("last_login_at", Float),
+    Index("ix_rtr_admins_email", "email", unique=True),
+    **NEVER_REUSE_IDS,
+)
+
+#: Ten one-time recovery codes per admin with two-factor sign-in, each stored only as its SHA-256.
+admin_recovery_codes = Table(
+    "rtr_admin_recovery_codes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("admin_id", Integer, ForeignKey("rtr_admins.id", ondelete="CASCADE"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Index("ix_rtr_admin_recovery_codes_admin", "admin_id"),
+    **NEVER_REUSE_IDS,
+)
+
+#: One-time links sent by email: an invitation to become an admin, or a password reset. Only the
+#: SHA-256 of the token in the link is kept; using a link deletes its row.
+admin_links = Table(
+    "rtr_admin_links", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: ``invite`` or ``reset``.
+    Column("purpose", String(20), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    #: A reset: whose password it sets (an invitation has no account yet).
+    Column("admin_id", Integer, ForeignKey("rtr_admins.id", ondelete="CASCADE")),
+    #: Where the link was sent.
+    Column("email", String(320), nullable=False),
+    #: An invitation: the role the new admin gets.
+    Column("role", String(20)),
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_rtr_admin_links_admin", "admin_id"),
     **NEVER_REUSE_IDS,
 )
 

@@ -7,12 +7,18 @@ from flask import Flask
 from ..queries.accounts import has_admins
 from ..state import RTRState
 from . import (  # noqa: F401
+    access,
+    accounts,
     audit,
     card_height,
     contrast,
     csv_export,
     delivery_settings,
+    invitations,
     leads,
+    login_code,
+    own_account,
+    password_reset,
     preview,
     stats,
     views,

@@ -16,7 +16,16 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, redirect, request, url_for
 
-from ..queries.accounts import AdminSession, end_session, find_session, get_admin, start_session, touch_session
+from ..queries.accounts import (
+    AdminSession,
+    end_session,
+    find_session,
+    get_admin,
+    note_sign_in,
+    start_session,
+    touch_session,
+)
+from ..queries.audit import record
 from ..state import get_state
 from .session import cookie, forget_token, set_token
 
@@ -54,6 +63,12 @@ def current_admin() -> str | None:
     return found.username if found else None
 
 
+def current_role() -> str | None:
+    """Return the signed-in admin's role (``owner`` or ``staff``), or None."""
+    found = current_session()
+    return found.role if found else None
+
+
 def actor() -> str:
     """Return the signed-in admin's name for the audit log."""
     return current_admin() or "unknown"
@@ -70,6 +85,16 @@ def log_in(username: str) -> None:
     start_session(store, admin.id, _hash(token))
     set_token(token)
     g.pop("rtr_admin_session", None)
+
+
+def sign_in(username: str, action: str = "admin.login", detail: str = "") -> None:
+    """Sign the admin in here after every step of signing in passed: a session, the time, the audit log."""
+    log_in(username)
+    store = get_state().store
+    found = current_session()
+    if found is not None:
+        note_sign_in(store, found.admin_id)
+    record(store, username, action, detail)
 
 
 def log_out() -> None:

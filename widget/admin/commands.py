@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..queries.accounts import LastAdminError, remove_admin
+from ..queries.accounts import OWNER, ROLES, LastAdminError, remove_admin
 from ..queries.audit import record
 from ..state import get_state
 from .first_run import forget_token
@@ -25,32 +25,35 @@ def _read_password(from_stdin: bool) -> str:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input (for scripts).")
+@click.option("--email", default=None, help="Where password reset links go (the admin can set it later).")
+@click.option("--role", type=click.Choice(ROLES), default=OWNER, show_default=True,
+              help="owner: everything; staff: the inbox only.")
 @with_appcontext
-def create_admin_command(username: str, password_stdin: bool) -> None:
+def create_admin_command(username: str, password_stdin: bool, email: str | None, role: str) -> None:
     """Create an admin who can sign in at /admin/."""
     store = get_state().store
     try:
-        name = create_admin(store, username, _read_password(password_stdin))
+        name = create_admin(store, username, _read_password(password_stdin), role=role, email=email)
     except AccountError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
     forget_token(current_app._get_current_object())
-    record(store, "command line", "admin.created", detail=name)
-    click.echo(f"Created the admin '{name}'. Sign in at /admin/.")
+    record(store, "command line", "admin.created", detail=f"{name} as {role}")
+    click.echo(f"Created the admin '{name}' ({role}). Sign in at /admin/.")
 
 
 @click.command("remove-admin")
 @click.argument("username")
 @with_appcontext
 def remove_admin_command(username: str) -> None:
-    """Remove an admin; every browser they are signed in on is signed out at once."""
+    """Remove an admin; every browser they are signed in on is signed out at once (never the last owner)."""
     store = get_state().store
     name = normalise_username(username)
     try:
         removed = remove_admin(store, name)
     except LastAdminError:
-        click.echo(f"Error: '{name}' is the only admin; create another one first "
-                   "(flask rtr create-admin NAME), so someone can still sign in.", err=True)
+        click.echo(f"Error: '{name}' is the only owner; make another admin an owner first (on the Accounts page, "
+                   "or flask rtr create-admin NAME), so someone can still run the accounts.", err=True)
         sys.exit(2)
     if not removed:
         click.echo(f"Error: there is no admin called '{name}'.", err=True)

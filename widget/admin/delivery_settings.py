@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
@@ -20,6 +20,7 @@ from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_ove
 from ..queries.audit import record
 from ..queries.widgets import rotate_webhook_secret
 from ..state import get_state
+from . import smtp_presets
 from .auth import actor, login_required
 from .blueprint import blueprint
 from .forms import ActionForm, AdminForm
@@ -96,8 +97,12 @@ def smtp() -> Any:
     store = get_state().store
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     saved = smtp_overrides(store)
-    form = SmtpForm(data={**{k: v for k, v in saved.items() if k != "password"},
-                          "port": str(saved.get("port") or "")})
+    shown = {**{k: v for k, v in saved.items() if k != "password"}, "port": str(saved.get("port") or "")}
+    chosen = request.args.get("preset", "") if request.method == "GET" else ""
+    preset = smtp_presets.find(chosen)
+    if preset:  # the Fill in button without JavaScript: show the provider's values, save nothing
+        shown.update(smtp_presets.filled(preset, saved))
+    form = SmtpForm(data=shown)
     if form.validate_on_submit():
         values = {name: form[name].data for name in ("host", "port", "security", "username", "password",
                                                      "ca_certificate", "mail_from")}
@@ -111,10 +116,12 @@ def smtp() -> Any:
             return redirect(url_for("rtr_admin.smtp"))
     form.password.data = ""
     effective = effective_smtp(app)
+    preset_error = "Choose your provider from the list." if chosen and not preset else ""
     return render_template("rtr/admin/smtp.html", form=form, effective=effective.public(),
                            saved_password=bool(saved.get("password")),
                            deployment_login=bool(app.config.get("RTR_SMTP_PASSWORD")) and effective.guarded,
-                           ), 400 if form.errors else 200
+                           presets=smtp_presets, preset=preset, preset_error=preset_error,
+                           ), 400 if form.errors or preset_error else 200
 
 
 def _saved(store: Any, values: dict[str, Any], had_password: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -25,6 +25,12 @@ NEW_PASSWORD = [
 ]
 
 
+def email_field(label: str = "Email address", description: str = "") -> EmailField:
+    """Return an admin's email address field (checked further where it is saved)."""
+    return EmailField(label, [InputRequired("Enter an email address."), Length(max=320)], description=description,
+                      render_kw={"autocomplete": "email", "autocapitalize": "none", "spellcheck": "false"})
+
+
 class LoginForm(AdminForm):
     username = StringField("Username", [InputRequired("Enter your username.")],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
@@ -37,6 +43,7 @@ class SetupForm(AdminForm):
     token = HiddenField()
     username = StringField("Username", [InputRequired("Choose a username."), Length(1, 120)],
                            render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    email = email_field(description="Where we send a link if you ever forget your password.")
     password = PasswordField("Password", NEW_PASSWORD, render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Type the password again", [EqualTo("password", "The two passwords differ.")],
                             render_kw={"autocomplete": "new-password"})

@@ -10,8 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from werkzeug.security import check_password_hash
 
 from ..db import Store
+from ..email_address import check_email
 from ..queries import accounts
-from .hash_budget import BUDGET
+from .hash_budget import BUDGET, HashingBusyError
 
 #: argon2id, 64 MiB, 2 passes, 1 lane: about 0.13 s here. Above glibc's 32 MiB mmap threshold, so the
 #: memory goes back to the system after each hash; two at a time fit the 128 MiB budget.
@@ -100,6 +101,22 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+def checked_username(username: str) -> str:
+    """Return a new username as stored; raise AccountError when it can't be one."""
+    name = normalise_username(username)
+    if not name or len(name) > 120 or any(ch.isspace() for ch in name):
+        raise AccountError("Choose a username of 1 to 120 characters without spaces.")
+    return name
+
+
+def normalise_email(email: str) -> str:
+    """Return an admin's address as stored (checked, in lower case); raise AccountError when it isn't one."""
+    checked = check_email(email.strip()) if email.strip() else None
+    if checked is None:
+        raise AccountError("Enter an email address like name@example.com.")
+    return checked.lower()
+
+
 def has_admins(store: Store) -> bool:
     return accounts.has_admins(store)
 
@@ -109,15 +126,19 @@ def get_password_hash(store: Store, username: str) -> str | None:
     return admin.password_hash if admin else None
 
 
-def create_admin(store: Store, username: str, password: str) -> str:
+def create_admin(store: Store, username: str, password: str, role: str = accounts.OWNER,
+                 email: str | None = None) -> str:
     """Create an admin and return the stored username; raise AccountError when it can't be."""
-    name = normalise_username(username)
-    if not name or len(name) > 120 or any(ch.isspace() for ch in name):
-        raise AccountError("Choose a username of 1 to 120 characters without spaces.")
+    name = checked_username(username)
+    address = normalise_email(email) if email is not None else None
     problem = password_problem(password)
     if problem:
         raise AccountError(problem)
-    if not accounts.add_admin(store, name, hash_password(password)):
+    try:
+        added = accounts.add_admin(store, name, hash_password(password), role, address)
+    except accounts.EmailTakenError:
+        raise AccountError("Another admin already uses this email address.") from None
+    if not added:
         raise AccountError(f"There is already an admin called {name}.")
     return name
 
@@ -128,6 +149,16 @@ def set_password(store: Store, username: str, password: str) -> None:
     if problem:
         raise AccountError(problem)
     accounts.set_password_hash(store, normalise_username(username), hash_password(password))
+
+
+def current_password_problem(store: Store, username: str, typed: str, button: str) -> str | None:
+    """Return why typed is not the admin's current password (or can't be checked now), or None when it is."""
+    try:
+        if check_password(get_password_hash(store, username), typed):
+            return None
+    except HashingBusyError:
+        return f"The server is busy checking other sign-ins; press {button} again."
+    return "That isn't your current password."
 
 
 def upgrade_hash(store: Store, username: str, password: str, password_hash: str) -> bool:

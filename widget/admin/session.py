@@ -4,13 +4,15 @@ It never touches the host app's Flask session, SECRET_KEY or cookie settings. It
 - the token of a server-side session (``rtr_admin_sessions``): deleting that row signs the browser
   out at once, whatever the cookie says (sign-out, a new password, a removed account);
 - the key the admin forms' CSRF tokens are bound to (new at every sign-in and sign-out);
-- flash messages on their way from a POST to the page after its redirect.
+- flash messages on their way from a POST to the page after its redirect;
+- between the two steps of a two-factor sign-in, whose password matched and when (no session yet).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,12 +32,14 @@ EXPIRED = "This form expired; press the button again."
 
 @dataclass
 class AdminCookie:
-    """What the cookie says: the session token ("" when signed out), the CSRF key, pending flashes."""
+    """What the cookie says: the session token ("" when signed out), the CSRF key, pending flashes,
+    and ``[admin id, when]`` while a sign-in waits for its second step."""
 
     token: str = ""
     csrf: str = ""
     flashes: list[list[str]] = field(default_factory=list)
     changed: bool = False
+    second_step: list[float] = field(default_factory=list)
 
 
 def _signer() -> URLSafeSerializer:
@@ -53,7 +57,9 @@ def cookie() -> AdminCookie:
         if isinstance(data, dict):
             flashes = [[str(part) for part in item] for item in data.get("f", [])
                        if isinstance(item, list) and len(item) == 2]
-            found = AdminCookie(str(data.get("t", "")), str(data.get("c", "")), flashes)
+            step = data.get("p")
+            second_step = [float(part) for part in step] if isinstance(step, list) and len(step) == 2 else []
+            found = AdminCookie(str(data.get("t", "")), str(data.get("c", "")), flashes, second_step=second_step)
         g.rtr_admin_cookie = found
     return g.rtr_admin_cookie
 
@@ -67,20 +73,38 @@ def save_cookie(response: Response) -> Response:
     data: AdminCookie | None = g.get("rtr_admin_cookie")
     if data is None or not data.changed:
         return response
-    if not (data.token or data.csrf or data.flashes):
+    if not (data.token or data.csrf or data.flashes or data.second_step):
         response.delete_cookie(COOKIE_NAME, path=cookie_path(), httponly=True, samesite="Lax")
         return response
-    value = _signer().dumps({"t": data.token, "c": data.csrf, "f": data.flashes})
+    value = _signer().dumps({"t": data.token, "c": data.csrf, "f": data.flashes, "p": data.second_step})
     secure = request.is_secure or str(current_app.config.get("RTR_PUBLIC_URL", "")).startswith("https://")
     response.set_cookie(COOKIE_NAME, value, path=cookie_path(), httponly=True, samesite="Lax", secure=secure)
     return response
 
 
 def set_token(token: str) -> None:
-    """Put a session token in the cookie at sign-in ("" at sign-out); the CSRF key changes with it."""
+    """Put a session token in the cookie at sign-in ("" at sign-out); the CSRF key changes with it.
+
+    Either way a sign-in waiting for its second step is over.
+    """
     data = cookie()
-    data.token, data.csrf, data.changed = token, secrets.token_urlsafe(24), True
+    data.token, data.csrf, data.changed, data.second_step = token, secrets.token_urlsafe(24), True, []
     g.pop("rtr_admin_csrf", None)
+
+
+def await_second_step(admin_id: int) -> None:
+    """Remember that admin_id's password matched: the next step asks for their code."""
+    set_token("")
+    data = cookie()
+    data.second_step = [float(admin_id), time.time()]
+
+
+def second_step_admin(max_age: float) -> int | None:
+    """Return the admin whose password matched here less than max_age seconds ago, or None."""
+    step = cookie().second_step
+    if len(step) == 2 and 0 <= time.time() - step[1] <= max_age:
+        return int(step[0])
+    return None
 
 
 def forget_token() -> None:

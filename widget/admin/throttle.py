@@ -7,6 +7,8 @@ concurrent attempts can't all slip through before the first one is counted.
 - Per account, ``RTR_ADMIN_LOCK_AFTER`` failures in a row are free; each further one locks the
   account for 1 s, then 2, 4, 8 … up to ``RTR_ADMIN_LOCK_MAX_SECONDS``. Knowing a username is
   then worth a few minutes' lock at most, never an hour. A correct password clears the count.
+- The second step of a two-factor sign-in (a code) is counted the same way, on its own count per
+  account: a right password must not clear the failures of wrong codes.
 
 If the storage is down, attempts go ahead (limits fail open, as on the public form); the hashing
 budget still bounds what a flood costs.
@@ -32,15 +34,23 @@ FAILURE_MEMORY_SECONDS = 3600
 log = logging.getLogger("widget.admin.throttle")
 
 
-def reserve_attempt(username: str) -> int:
-    """Count one attempt against the client's IP address and the account; return 0, or seconds to wait."""
-    return _fail_open(lambda: _reserve_ip() or _reserve_account(_account(username)))
+def reserve_attempt(username: str, second_factor: bool = False) -> int:
+    """Count one attempt against the client's IP address and the account; return 0, or seconds to wait.
+
+    ``second_factor``: a code typed at the second step of a sign-in, counted apart from passwords.
+    """
+    return _fail_open(lambda: _reserve_ip() or _reserve_account(_account(username, second_factor)))
 
 
-def forget_failures(username: str) -> None:
-    """Clear the account's failure count and lock after a correct password."""
+def reserve_address() -> int:
+    """Count one request (a password reset) against the client's IP address; return 0, or seconds to wait."""
+    return _fail_open(_reserve_ip)
+
+
+def forget_failures(username: str, second_factor: bool = False) -> None:
+    """Clear the account's failure count and lock after a correct password (or code)."""
     storage = get_limiter().limiter.storage
-    account = _account(username)
+    account = _account(username, second_factor)
 
     def clear() -> int:
         storage.clear(_failures_key(account))
@@ -85,8 +95,9 @@ def _seconds_left(storage: Any, key: str) -> int:
     return max(1, math.ceil(storage.get_expiry(key) - time.time()))
 
 
-def _account(username: str) -> str:
-    return username.strip().lower()[:120]  # no stored username is longer; a huge one is no bigger key
+def _account(username: str, second_factor: bool = False) -> str:
+    account = username.strip().lower()[:120]  # no stored username is longer; a huge one is no bigger key
+    return f"{account} code" if second_factor else account  # a username has no spaces: no clash
 
 
 def _failures_key(account: str) -> str:

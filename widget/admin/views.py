@@ -1,4 +1,4 @@
-"""Sign-in pages (first-run setup, login, logout, change password) and every admin response's headers."""
+"""Sign-in pages (first-run setup, login, logout, change password), the nav, and every admin response's headers."""
 
 from __future__ import annotations
 
@@ -8,18 +8,17 @@ from typing import Any
 from flask import current_app, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ..db import Store
+from ..queries.accounts import get_admin
 from ..queries.audit import record
 from ..state import get_state
 from . import first_run
-from .auth import actor, current_admin, log_in, log_out, login_required
+from .access import home_url, landing, may_use, must_enrol
+from .auth import actor, current_admin, current_session, log_in, log_out, login_required, sign_in
 from .blueprint import blueprint
 from .forms import LoginForm, LogoutForm, PasswordForm, SetupForm, csrf_failed
-from .hash_budget import HashingBusyError
 from .login_check import Verdict, attempt_login, wait_words
-from .next_url import safe_next
-from .passwords import AccountError, check_password, create_admin, get_password_hash, has_admins, set_password
-from .session import flash, generate_csrf_token, save_cookie, take_flashes
+from .passwords import AccountError, create_admin, current_password_problem, has_admins, set_password
+from .session import await_second_step, flash, generate_csrf_token, save_cookie, take_flashes
 
 ADMIN_CSP = "; ".join([
     "default-src 'self'",
@@ -35,7 +34,7 @@ ADMIN_CSP = "; ".join([
 ])
 NAV = (
     ("rtr_admin.widgets", "Widgets"), ("rtr_admin.inbox", "Inbox"), ("rtr_admin.audit", "Audit log"),
-    ("rtr_admin.smtp", "Email server"), ("rtr_admin.password", "Password"),
+    ("rtr_admin.smtp", "Email server"), ("rtr_admin.accounts", "Accounts"), ("rtr_admin.account", "Your account"),
 )
 
 
@@ -57,8 +56,24 @@ blueprint.after_request(save_cookie)  # the admin's own cookie, written back whe
 
 @blueprint.app_template_global("rtr_admin_nav")
 def admin_nav() -> list[tuple[str, str, bool]]:
-    """Return (url, label, is_current) for each nav link."""
-    return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label in NAV]
+    """Return (url, label, is_current) for each nav link the signed-in admin may follow."""
+    session = current_session()
+    if session is None or must_enrol(session):  # until then every link leads back to the set-up page
+        return []
+    return [(url_for(endpoint), label, request.endpoint == endpoint) for endpoint, label in NAV
+            if may_use(endpoint, session)]
+
+
+@blueprint.app_template_global("rtr_admin_may")
+def admin_may(endpoint: str) -> bool:
+    """Tell templates whether the signed-in admin may open endpoint (hide links staff can't follow)."""
+    return may_use(endpoint, current_session())
+
+
+@blueprint.app_template_global("rtr_admin_home")
+def admin_home() -> str:
+    """Return where the brand link leads: the widgets for owners, the inbox for staff."""
+    return home_url(current_session())
 
 
 blueprint.add_app_template_global(csrf_failed, "rtr_csrf_failed")
@@ -67,11 +82,6 @@ blueprint.add_app_template_global(csrf_failed, "rtr_csrf_failed")
 @blueprint.context_processor
 def admin_context() -> dict[str, Any]:
     return {"admin_user": current_admin(), "csrf_token": generate_csrf_token, "rtr_admin_flashes": take_flashes}
-
-
-def _safe_next(target: str | None) -> str:
-    home = url_for("rtr_admin.widgets")
-    return safe_next(target, home) or home
 
 
 @blueprint.route("/setup", methods=["GET", "POST"])
@@ -88,13 +98,14 @@ def setup() -> Any:
         return render_template("rtr/admin/setup.html", form=None), 403
     if form.validate_on_submit():
         try:
-            name = create_admin(store, form.username.data or "", form.password.data or "")
+            name = create_admin(store, form.username.data or "", form.password.data or "",
+                                email=form.email.data or "")
         except AccountError as error:
-            form.username.errors = [*form.username.errors, str(error)]
+            field = form.email if "email" in str(error) else form.username
+            field.errors = [*field.errors, str(error)]
         else:
             first_run.forget_token(app)
-            log_in(name)
-            record(store, name, "admin.setup")
+            sign_in(name, "admin.setup")
             flash("Welcome! Your admin account is ready.", "success")
             return redirect(url_for("rtr_admin.widgets"))
     return render_template("rtr/admin/setup.html", form=form), 400 if form.errors else 200
@@ -106,7 +117,7 @@ def login() -> Any:
     store = get_state().store
     form = LoginForm(next=request.args.get("next", ""))
     if request.method == "GET" and current_admin():
-        return redirect(_safe_next(form.next.data))
+        return redirect(landing(form.next.data))
     status, verdict = 200, Verdict()
     if form.validate_on_submit():
         verdict = attempt_login(store, form.username.data or "", form.password.data or "")
@@ -114,9 +125,7 @@ def login() -> Any:
             form.password.errors = [f"Too many attempts. Wait {wait_words(verdict.retry_after)}, then try again."]
             status = 429
         elif verdict.username:
-            log_in(verdict.username)
-            record(store, verdict.username, "admin.login")
-            return redirect(_safe_next(form.next.data))
+            return _password_matched(verdict.username, form.next.data)
         else:
             form.password.errors = ["That username and password don't match."]
             status = 401
@@ -130,13 +139,23 @@ def login() -> Any:
     return response
 
 
+def _password_matched(username: str, next_url: str | None) -> Response:
+    """Sign in, or ask for the second step when the admin has two-factor sign-in on."""
+    admin = get_admin(get_state().store, username)
+    if admin is not None and admin.two_factor:
+        await_second_step(admin.id)
+        return redirect(url_for("rtr_admin.login_code", next=next_url or None))
+    sign_in(username)
+    return redirect(landing(next_url))
+
+
 @blueprint.post("/logout")
 @login_required
 def logout() -> Response:
     """Sign out (a POST with the CSRF token, so no other site can sign you out)."""
     if not LogoutForm().validate_on_submit():
         flash("Your session form expired; press Sign out again.", "error")
-        return redirect(url_for("rtr_admin.widgets"))
+        return redirect(home_url(current_session()))
     record(get_state().store, actor(), "admin.logout")
     log_out()
     flash("You are signed out.", "success")
@@ -151,7 +170,7 @@ def password() -> Any:
     form = PasswordForm()
     if form.validate_on_submit():
         username = actor()
-        problem = _current_password_problem(store, username, form.current.data or "")
+        problem = current_password_problem(store, username, form.current.data or "", "Change password")
         if problem:
             form.current.errors = [problem]
         else:
@@ -163,17 +182,8 @@ def password() -> Any:
                 log_in(username)  # a fresh session here; every other one, copies of this cookie included, ended
                 record(store, username, "admin.password")
                 flash("Your password is changed. Every other browser signed in as you is signed out.", "success")
-                return redirect(url_for("rtr_admin.widgets"))
+                return redirect(url_for("rtr_admin.account"))
     return render_template("rtr/admin/password.html", form=form), 400 if form.errors else 200
-
-
-def _current_password_problem(store: Store, username: str, typed: str) -> str | None:
-    try:
-        if check_password(get_password_hash(store, username), typed):
-            return None
-    except HashingBusyError:
-        return "The server is busy checking other sign-ins; press Change password again."
-    return "That isn't your current password."
 
 
 @blueprint.app_template_filter("rtr_datetime")

@@ -160,3 +160,10 @@ def _targets(target: Any) -> list[str]:
 
 def _practice(settings: WidgetSettings) -> str:
     return header_text(settings.practice_name)
+
+
+def compose(app: Flask, recipients: list[str], subject: str, template: str, context: dict[str, Any]) -> EmailMessage:
+    """Return an email outside any delivery (an invitation, a password reset) from ``rtr/email/<template>.*``."""
+    message = _message(app, recipients, subject, make_msgid(template, domain="ready-to-rebuild"), time.time())
+    _bodies(message, template, context)
+    return message

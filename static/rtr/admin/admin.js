@@ -129,7 +129,39 @@
     });
   }
 
+  // Email server presets (widget/admin/smtp_presets.py): choosing a provider fills in its server at once
+  // and shows how to get its password. Without this script, Fill in reloads the page with the same
+  // values; either way nothing is saved, or sent anywhere, until Save.
+  function setUpPresets(chooser) {
+    var select = chooser.querySelector('select');
+    var form = d.getElementById(chooser.getAttribute('data-fills'));
+    var status = d.getElementById('preset-status');
+    var shared = [].map.call(select.options, function (option) {
+      return option.getAttribute('data-username');
+    }).filter(Boolean);
+    function fill(event) {
+      if (event.type === 'submit') event.preventDefault();
+      var option = select.options[select.selectedIndex];
+      if (!option.value) return;
+      ['host', 'port', 'security'].forEach(function (name) {
+        form.elements[name].value = option.getAttribute('data-' + name);
+      });
+      var username = option.getAttribute('data-username');
+      if (username || shared.indexOf(form.elements.username.value) >= 0) form.elements.username.value = username;
+      d.querySelectorAll('[data-preset-note]').forEach(function (note) {
+        note.hidden = note.getAttribute('data-preset-note') !== option.getAttribute('data-provider');
+      });
+      var sentence = d.createElement('p');
+      sentence.className = 'notice';
+      sentence.textContent = option.getAttribute('data-status');
+      status.replaceChildren(sentence);
+    }
+    select.addEventListener('change', fill);
+    chooser.addEventListener('submit', fill);
+  }
+
   function start() {
+    d.querySelectorAll('form[data-fills]').forEach(setUpPresets);
     d.querySelectorAll('form[data-preview-url]').forEach(setUpPreview);
     d.querySelectorAll('#snippets[data-measured=stale]').forEach(measureCard);
   }
