@@ -3,12 +3,15 @@ and results stored together."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from widget.db import Store
+from widget import migrate
+from widget.db import Store, make_engine
 from widget.delivery import leases, queue
 from widget.delivery.base import Outcome
 from widget.queries.widgets import save_settings
@@ -98,3 +101,21 @@ def test_results_stored_together_match_results_stored_one_by_one(any_store: Stor
     assert by_id[b_hook["id"]]["status"] == "pending" and by_id[b_hook["id"]]["last_error"] == "HTTP 500"
     assert [lead["delivered_at"] for lead in lead_rows(any_store)] == [pytest.approx(now + 7), None, None]
     assert sorted(a["duration_ms"] for a in attempt_rows(any_store)) == [3, 4, 5, 6, 7, 8]
+
+
+def test_a_claim_that_finds_nothing_takes_no_write_lock_on_sqlite(tmp_path: Path) -> None:
+    """The worker looks at every new lead; while a submit holds SQLite's one writer, a look must not queue."""
+    store = Store(make_engine(f"sqlite:///{tmp_path}/store.sqlite3"))
+    migrate.prepare(store)
+    add_leads(store, webhook_widget(store, "https://hooks.example.com/a"), 2)
+    assert len(leases.claim_jobs(store, "w/1", 30, first(10), window=10)) == 2, "everything leased"
+    looked: list[list[object]] = []
+    with store.engine.begin() as submit:  # BEGIN IMMEDIATE: a lead being stored
+        submit.exec_driver_sql("SELECT 1")
+        look = threading.Thread(target=lambda: looked.append(leases.claim_jobs(store, "w/2", 30, first(10), 10)))
+        look.start()
+        look.join(5)
+        finished_while_held = not look.is_alive()
+    look.join(35)
+    store.engine.dispose()
+    assert finished_while_held and looked == [[]], "a claim with nothing to claim waited for the writer"
