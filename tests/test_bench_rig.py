@@ -105,7 +105,8 @@ def test_trickling_receiver_tells_in_flight_resends_from_retries(stack: Stack) -
 
 def test_arrival_rows_keep_their_shape() -> None:
     # The receiver process sends rows as JSON lists; Arrival must take them positionally.
-    assert Arrival("msg_1", 1.0, "/hook", "a@example.org", "first").kind == "first"
+    arrival = Arrival("msg_1", 1.0, "/hook", "a@example.org", "first", 2)
+    assert (arrival.kind, arrival.at_once) == ("first", 2)
 
 
 @pytest.mark.slow

@@ -67,12 +67,25 @@ def test_missing_secret_key_outside_testing_names_the_key(monkeypatch, tmp_path:
         ("RTR_DATABASE_URL", "not a url"),
         ("RTR_DATABASE_URL", "nosuchdb://host/db"),
         ("RTR_RATELIMIT_STORAGE_URI", "memcache-typo://localhost:11211"),
+        # A lease must outlast the longest send with room to store its result, or sends overlap.
+        ("RTR_DELIVERY_LEASE", 20),
+        ("RTR_WEBHOOK_TIMEOUT", 40),
+        ("RTR_WEBHOOK_TIMEOUT", 0),
+        ("RTR_ENDPOINT_CONCURRENCY", 0),
     ],
 )
 def test_wrong_values_fail_at_start_up_naming_the_key(make_app, key: str, value: object) -> None:
     config = {key: value, "RTR_MIN_FORM_SECONDS": 3} if key == "RTR_FORM_MAX_AGE" else {key: value}
     with pytest.raises(ConfigError, match=key):
         make_app(**config)
+
+
+def test_a_lease_shorter_than_two_sends_names_both_keys(make_app) -> None:
+    assert make_app(RTR_DELIVERY_LEASE=12, RTR_WEBHOOK_TIMEOUT=6).config["RTR_DELIVERY_LEASE"] == 12.0
+    with pytest.raises(ConfigError) as refused:
+        make_app(RTR_DELIVERY_LEASE=10, RTR_WEBHOOK_TIMEOUT=6)
+    message = str(refused.value)
+    assert "RTR_DELIVERY_LEASE=10.0" in message and "RTR_WEBHOOK_TIMEOUT=6.0" in message
 
 
 def test_text_keys_from_the_environment_stay_text(monkeypatch, tmp_path: Path) -> None:

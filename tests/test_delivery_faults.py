@@ -7,6 +7,7 @@ import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,15 @@ from widget import signals
 from widget.delivery.worker import Worker
 from widget.state import get_state
 
-from .support.delivery import add_leads, attempt_rows, rows, settle, webhook_widget, worker_process
+from .support.delivery import (
+    add_leads,
+    attempt_rows,
+    fresh_postgres_database,
+    rows,
+    settle,
+    webhook_widget,
+    worker_process,
+)
 from .support.receiver import REDIRECT_TARGET, Receiver
 
 
@@ -82,8 +91,8 @@ def test_worker_process_sigkilled_3_times_mid_delivery(make_app: Callable[..., F
     widget = webhook_widget(store, receiver.url())
     receiver.secrets = [widget.webhook_secret]
     add_leads(store, widget, 40)
-    config = {"RTR_DELIVERY_LEASE": 1, "RTR_WORKER_THREADS": 1, "RTR_WORKER_POLL_SECONDS": 0.05,
-              "RTR_RETRY_SCHEDULE": [0.1, 0.1, 0.1]}
+    config = {"RTR_DELIVERY_LEASE": 1, "RTR_WEBHOOK_TIMEOUT": 0.5, "RTR_WORKER_THREADS": 1,
+              "RTR_WORKER_POLL_SECONDS": 0.05, "RTR_RETRY_SCHEDULE": [0.1, 0.1, 0.1]}
     kills = 0
     for after in (5, 15, 25):
         process = worker_process(url, str(tmp_path), **config)
@@ -171,3 +180,101 @@ def test_a_redirects_target_is_never_requested(make_app: Callable[..., Flask], r
     assert receiver.received(REDIRECT_TARGET) == []
     assert rows(store)[0]["status"] == "dead"
     assert all("not followed" in a["detail"] for a in attempt_rows(store))
+
+
+# A CRM that trickles its answer (issue 8 item 7) ------------------------------------------------
+
+def apps_on(engine: str, stack: ExitStack, request: pytest.FixtureRequest, make_app: Callable[..., Flask],
+            count: int = 1, **config: Any) -> list[Flask]:
+    """Apps sharing one fresh database of the engine (SQLite: a file of the test's own)."""
+    config = {"RTR_WEBHOOK_ALLOW_PRIVATE": True, "RTR_WORKER_POLL_SECONDS": 0.05, **config}
+    if engine == "postgresql":
+        config["RTR_DATABASE_URL"] = stack.enter_context(
+            fresh_postgres_database(request.getfixturevalue("postgres_url")))
+    apps = [make_app(**config)]
+    apps += [make_app(**{**config, "RTR_DATABASE_URL": apps[0].config["RTR_DATABASE_URL"]}) for _ in range(count - 1)]
+    for app in apps:
+        stack.callback(get_state(app).store.engine.dispose)  # before the database is dropped
+    return apps
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_trickling_crm_never_delays_another_practice(engine: str, make_app: Callable[..., Flask],
+                                                      request: pytest.FixtureRequest) -> None:
+    """Practice A's CRM sends a byte every 0.2 s; B's answers at once. One worker, 4 threads."""
+    with ExitStack() as stack:
+        [app] = apps_on(engine, stack, request, make_app, RTR_WEBHOOK_TIMEOUT=1, RTR_DELIVERY_LEASE=4,
+                        RTR_RETRY_SCHEDULE=[30], RTR_WORKER_THREADS=4, RTR_ENDPOINT_CONCURRENCY=2)
+        slow = stack.enter_context(Receiver(mode="trickle", trickle_seconds=0.2))
+        fast = stack.enter_context(Receiver())
+        store = get_state(app).store
+        practice_a, practice_b = webhook_widget(store, slow.url()), webhook_widget(store, fast.url())
+        add_leads(store, practice_a, 6)
+        worker = Worker(app).start()
+        stack.callback(worker.stop, 10)
+        assert wait_until(lambda: len(slow.received()) >= 2, 10), "A's sends are under way"
+        waits = []
+        for number in range(4):
+            add_leads(store, practice_b, 1, email=f"b{number}@example.org")
+            began = time.time()
+            arrived = wait_until(lambda n=number: len(fast.received()) > n, 10)  # type: ignore[misc]
+            waits.append(fast.received()[number].at - began if arrived else float("inf"))
+            time.sleep(0.3)
+        assert wait_until(lambda: len(slow.exchanges) == 6, 10), "each of A's sends ended at its deadline"
+    print(f"\n[{engine}] A trickles (6 leads), B's 4 leads waited (s) {[round(w, 3) for w in waits]}; A's sends at "
+          f"once at most {slow.most_at_once()}, each ended after (s) "
+          f"{[round(e.ended - e.began, 2) for e in slow.exchanges]}")
+    assert max(waits) < 0.5
+    assert slow.most_at_once() <= 2, "RTR_ENDPOINT_CONCURRENCY caps the sends to one endpoint"
+    assert all(not e.whole and e.ended - e.began < 1.5 for e in slow.exchanges)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_no_lease_runs_out_while_a_trickled_send_is_in_flight(engine: str, make_app: Callable[..., Flask],
+                                                             request: pytest.FixtureRequest) -> None:
+    """Two workers (as two processes would) share the queue; every send to the trickling CRM is cut
+    at RTR_WEBHOOK_TIMEOUT, so no lease (twice as long) ends under one and nothing is sent twice."""
+    with ExitStack() as stack:
+        first, second = apps_on(engine, stack, request, make_app, 2, RTR_WEBHOOK_TIMEOUT=0.5, RTR_DELIVERY_LEASE=1,
+                                RTR_RETRY_SCHEDULE=[0.1, 0.1])
+        slow = stack.enter_context(Receiver(mode="trickle", trickle_seconds=0.2))
+        store = get_state(first).store
+        add_leads(store, webhook_widget(store, slow.url()), 4)
+        for app in (first, second):
+            stack.callback(Worker(app, threads=2).start().stop, 10)
+        settled = wait_until(lambda: all(r["status"] == "dead" for r in rows(store)), 20)
+        stored = len(attempt_rows(store))
+    got = slow.received()
+    print(f"\n[{engine}] trickling CRM, lease 1 s, deadline 0.5 s, 2 workers: 4 leads, requests {len(got)}, "
+          f"double sends {len(slow.double_sends())}, attempts stored {stored}")
+    assert settled
+    assert len(got) == stored == 4 * 3, "every request is an attempt of its own"
+    assert slow.double_sends() == []
+    assert all(not e.whole for e in slow.exchanges)
+
+
+def test_a_result_recorded_after_a_sibling_thread_took_the_lease_over_is_stale(make_app: Callable[..., Flask],
+                                                                               receiver: Receiver) -> None:
+    """A stall longer than the lease (start-up checks can't rule one out) lets another thread of the
+    same worker claim and send the delivery again. Each claim has its own lease token, so the first
+    thread's late 500 is stale and the second thread's 200 decides: the lead is delivered."""
+    app = make_app(RTR_WEBHOOK_ALLOW_PRIVATE=True, RTR_WEBHOOK_TIMEOUT=5, RTR_DELIVERY_LEASE=10,
+                   RTR_RETRY_SCHEDULE=[60], RTR_WORKER_POLL_SECONDS=0.05)
+    app.config["RTR_DELIVERY_LEASE"] = 1.0  # the stall: the first send outlives its lease
+    store = get_state(app).store
+    widget = webhook_widget(store, receiver.url())
+    receiver.secrets = [widget.webhook_secret]
+    add_leads(store, widget)
+    receiver.hold_next(2)
+    receiver.answers = ["error", "ok"]
+    worker = Worker(app, threads=2).start()
+    try:
+        assert wait_until(lambda: receiver.holding() == 2, 10), "the lease ended and a sibling sent it again"
+        receiver.release()
+        assert wait_until(lambda: len(attempt_rows(store)) == 1, 5)
+        receiver.release()
+        assert wait_until(lambda: rows(store)[0]["status"] == "delivered", 5)
+    finally:
+        worker.stop(10)
+    assert [a["outcome"] for a in attempt_rows(store)] == ["retry", "delivered"]
+    assert len({r.webhook_id for r in receiver.received()}) == 1

@@ -75,12 +75,15 @@ def test_two_workers_never_claim_the_same_delivery(store: Store) -> None:
     add_leads(store, widget, 120)
     claimed: dict[str, list[int]] = {}
     errors: list[BaseException] = []
+    together = threading.Barrier(6)
 
     def work(worker_id: str) -> None:
         mine = claimed.setdefault(worker_id, [])
+        together.wait(10)
         try:
             while batch := queue.claim(store, worker_id, 60, limit=3):
                 mine.extend(d["id"] for d in batch)
+                time.sleep(0.002)  # a worker sends what it claimed before claiming again
         except BaseException as error:  # surfaced below
             errors.append(error)
 

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
-import os
-import re
 import ssl
 import subprocess
-import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
+import urllib3
 
 from widget import ssrf
 
 from .support.receiver import Receiver
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 REFUSED = [
     ("127.0.0.1", "loopback"),
@@ -107,21 +103,30 @@ def test_check_url_returns_the_address_to_connect_to() -> None:
     assert (target.host, target.port, target.host_header) == ("localhost", 8123, "localhost:8123")
 
 
+def post(target: ssrf.Target) -> int:
+    """POST {} through the target's pinned pool as the webhook transport does; return the status."""
+    with ssrf.pinned_pool(target) as pool:
+        path = target.url.split(target.host_header, 1)[1]
+        return pool.urlopen("POST", path, body=b"{}", headers={"Host": target.host_header}, timeout=5,
+                            redirect=False).status
+
+
 def test_the_request_connects_to_the_checked_address_and_keeps_the_host_name() -> None:
     """A name that does not resolve at all still reaches the pinned address: no second lookup."""
     with Receiver() as receiver:
         target = ssrf.Target(url=f"http://hooks.example.invalid:{receiver.port}/hook", scheme="http",
                              host="hooks.example.invalid", port=receiver.port, address="127.0.0.1")
-        with ssrf.pinned_session(target) as session:
-            response = session.post(target.url, data=b"{}", timeout=5, allow_redirects=False)
-        assert response.status_code == 200
+        assert post(target) == 200
         [got] = receiver.received()
         assert got.headers["host"] == f"hooks.example.invalid:{receiver.port}"
 
 
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[int, str, list[str]]]:
-    """An HTTPS server on 127.0.0.1 whose certificate names only hooks.example.test."""
+    """An HTTPS server on 127.0.0.1 whose certificate names only hooks.example.test.
+
+    It answers 204, or on ``/trickle`` a 204 whose status line and headers come a byte every 0.1 s.
+    """
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -135,6 +140,11 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, str, list[str]]]:
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             hosts.append(self.headers["Host"])
+            if self.path == "/trickle":
+                for byte in b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n":
+                    self.wfile.write(bytes([byte]))
+                    time.sleep(0.1)
+                return
             self.send_response(204)
             self.end_headers()
 
@@ -153,31 +163,31 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[int, str, list[str]]]:
 
 
 def test_https_pins_the_address_but_verifies_the_certificate_for_the_name(
-        tls_server: tuple[int, str, list[str]]) -> None:
+        tls_server: tuple[int, str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
     port, ca_file, hosts = tls_server
+    monkeypatch.setattr(ssrf.certifi, "where", lambda: ca_file)
     target = ssrf.Target(url=f"https://hooks.example.test:{port}/hook", scheme="https", host="hooks.example.test",
                          port=port, address="127.0.0.1")
-    with ssrf.pinned_session(target) as session:
-        response = session.post(target.url, data=b"{}", timeout=5, verify=ca_file)
-    assert response.status_code == 204
+    assert post(target) == 204
     assert hosts == [f"hooks.example.test:{port}"]
 
 
-def test_https_certificate_for_another_name_is_refused(tls_server: tuple[int, str, list[str]]) -> None:
+def test_https_certificate_for_another_name_is_refused(tls_server: tuple[int, str, list[str]],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     port, ca_file, hosts = tls_server
+    monkeypatch.setattr(ssrf.certifi, "where", lambda: ca_file)
     target = ssrf.Target(url=f"https://other.example.test:{port}/hook", scheme="https", host="other.example.test",
                          port=port, address="127.0.0.1")
-    with ssrf.pinned_session(target) as session, pytest.raises(requests.exceptions.SSLError):
-        session.post(target.url, data=b"{}", timeout=5, verify=ca_file)
+    with pytest.raises(urllib3.exceptions.SSLError):
+        post(target)
     assert hosts == []
 
 
 def test_proxy_environment_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     with Receiver() as receiver:
-        target = ssrf.check_url(receiver.url(), allow_private=True)
-        with ssrf.pinned_session(target) as session:
-            assert session.post(target.url, data=b"{}", timeout=5).status_code == 200
+        assert post(ssrf.check_url(receiver.url(), allow_private=True)) == 200
     assert len(receiver.received()) == 1
 
 
@@ -188,27 +198,3 @@ def test_proxy_environment_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_url_problem_for_settings_forms(url: str, allow: bool, refused: bool) -> None:
     assert (ssrf.url_problem(url, allow_private=allow) is not None) is refused
-
-
-# The pin's hook exists only from requests 2.32.3 -----------------------------------------------
-
-WITHOUT_THE_HOOK = """
-from requests.adapters import HTTPAdapter
-del HTTPAdapter.build_connection_pool_key_attributes  # what requests 2.32.2 and older look like
-import widget.ssrf
-"""
-
-
-def test_import_fails_clearly_when_requests_lacks_the_pin_hook() -> None:
-    result = subprocess.run([sys.executable, "-c", WITHOUT_THE_HOOK], capture_output=True, text=True, timeout=60,
-                            cwd=ROOT)
-    assert result.returncode != 0
-    last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("ImportError: Ready to Rebuild needs requests 2.32.3 or later"), last_line
-    assert "pip install 'requests>=2.32.3'" in last_line
-
-
-def test_setup_cfg_asks_for_the_requests_that_has_the_hook() -> None:
-    requirements = Path(ROOT, "setup.cfg").read_text(encoding="utf-8")
-    assert re.search(r"^\s+requests>=2\.32\.3$", requirements, re.MULTILINE)
-    assert tuple(int(n) for n in requests.__version__.split(".")[:3]) >= (2, 32, 3)

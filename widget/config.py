@@ -64,12 +64,15 @@ DEFAULTS: dict[str, Any] = {
     "RTR_FORM_MAX_AGE": 4 * 3600,
     #: Largest request body the public routes accept, in bytes.
     "RTR_MAX_BODY_BYTES": 16 * 1024,
-    #: Seconds a worker holds a claimed delivery before another may take it.
+    #: Seconds a worker holds a claimed delivery before another may take it; at least twice RTR_WEBHOOK_TIMEOUT.
     "RTR_DELIVERY_LEASE": 60,
-    #: Webhook request timeout in seconds.
+    #: Longest one webhook attempt may take, in seconds, from connecting to the answer's last byte.
     "RTR_WEBHOOK_TIMEOUT": 15.0,
     #: Deliveries one worker sends at the same time (threads).
-    "RTR_WORKER_THREADS": 4,
+    "RTR_WORKER_THREADS": 8,
+    #: Sends one worker makes to one endpoint at the same time (a webhook's scheme://host:port, or the email
+    #: server), so a slow receiver holds at most this many of its threads.
+    "RTR_ENDPOINT_CONCURRENCY": 4,
     #: Longest an idle worker waits before looking for due deliveries (a new lead wakes it at once).
     "RTR_WORKER_POLL_SECONDS": 1.0,
     #: The worker runs its housekeeping (token and retention purges) at most this often, in seconds.
@@ -156,14 +159,16 @@ def validate(app: Flask) -> None:
     _check_secret_key(app)
     _check_choice(config, "RTR_SMTP_SECURITY", SMTP_SECURITY_CHOICES)
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
-    for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_DELIVERY_LEASE",
-                "RTR_ADMIN_IDLE_SECONDS", "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS",
-                "RTR_ADMIN_LOCK_AFTER", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS",
+    for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_ADMIN_IDLE_SECONDS",
+                "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS", "RTR_ADMIN_LOCK_AFTER",
+                "RTR_ENDPOINT_CONCURRENCY", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS",
                 "RTR_SPAM_RETENTION_DAYS", "RTR_CARD_CACHE_SIZE"):
         _check_non_negative_number(config, key, integer=True)
     for key in ("RTR_MIN_FORM_SECONDS", "RTR_WEBHOOK_TIMEOUT", "RTR_WORKER_POLL_SECONDS", "RTR_MAINTENANCE_SECONDS",
-                "RTR_ADMIN_LOCK_MAX_SECONDS", "RTR_SETTINGS_FRESH_SECONDS", "RTR_VIEW_FLUSH_SECONDS"):
+                "RTR_ADMIN_LOCK_MAX_SECONDS", "RTR_SETTINGS_FRESH_SECONDS", "RTR_VIEW_FLUSH_SECONDS",
+                "RTR_DELIVERY_LEASE"):
         _check_non_negative_number(config, key, integer=False)
+    _check_lease(config)
     if config["RTR_MIN_FORM_SECONDS"] >= config["RTR_FORM_MAX_AGE"]:
         raise ConfigError(
             "RTR_MIN_FORM_SECONDS must be less than RTR_FORM_MAX_AGE, or every form would be refused; "
@@ -239,6 +244,20 @@ def _check_non_negative_number(config: dict[str, Any], key: str, *, integer: boo
     if number < 0 or isinstance(value, bool):
         raise ConfigError(f"{key} must be zero or more; got {value!r}.")
     config[key] = number
+
+
+def _check_lease(config: dict[str, Any]) -> None:
+    """A lease must outlast the longest send, with time left to store its result."""
+    for key in ("RTR_WEBHOOK_TIMEOUT", "RTR_ENDPOINT_CONCURRENCY"):
+        if not config[key]:
+            raise ConfigError(f"{key} must be more than zero; got {config[key]!r}.")
+    lease, timeout = config["RTR_DELIVERY_LEASE"], config["RTR_WEBHOOK_TIMEOUT"]
+    if lease < 2 * timeout:
+        raise ConfigError(
+            "RTR_DELIVERY_LEASE must be at least twice RTR_WEBHOOK_TIMEOUT, so every send ends and its result is "
+            "stored before another worker may take the delivery and send it again; "
+            f"got RTR_DELIVERY_LEASE={lease!r} and RTR_WEBHOOK_TIMEOUT={timeout!r}."
+        )
 
 
 def _check_limit(config: dict[str, Any], key: str) -> None:

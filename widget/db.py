@@ -8,10 +8,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, a busy timeout, foreign keys and ``BEGIN IMMEDIATE`` writes."""
+def make_engine(url: str, *, pre_ping: bool = True) -> Engine:
+    """Create the engine; SQLite gets WAL, a busy timeout, foreign keys and ``BEGIN IMMEDIATE`` writes.
+
+    ``pre_ping``: test each pooled connection with a round trip before handing it out (a server
+    restart then costs no request an error); SQLite has no connection to lose.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        return create_engine(url, pool_pre_ping=pre_ping, hide_parameters=True)
     # hide_parameters: a database error's message must never carry a lead's contents into a log.
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
@@ -48,3 +52,15 @@ class Store:
     def reading(self) -> Connection:
         """Open a connection for reads only (a deferred transaction on SQLite)."""
         return self.engine.connect().execution_options(rtr_writes=False)
+
+
+def worker_store(store: Store) -> Store:
+    """Return the store a delivery worker uses: its own pool of connections, not pinged before each use.
+
+    A busy worker checks connections out hundreds of times a second, and the ping would be a round
+    trip each time. Without it a connection lost to a database restart fails one statement; that
+    also invalidates the pool's other connections, and the worker tries again.
+    """
+    if store.engine.dialect.name == "sqlite":
+        return store
+    return Store(make_engine(store.engine.url.render_as_string(hide_password=False), pre_ping=False))

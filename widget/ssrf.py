@@ -1,8 +1,9 @@
 """Keep webhooks from reaching inside the network (SSRF), and connect only to the address checked.
 
-A URL is resolved once; every address it resolves to must be global. The request then connects
-to that very address (a requests transport adapter pins it) while the Host header and TLS SNI
-and certificate check keep the name, so DNS can't answer differently the second time.
+A URL is resolved once; every address it resolves to must be global. The request then goes out
+through a urllib3 pool made for that very address (``pinned_pool``), while the Host header and TLS
+SNI and certificate check keep the name, so DNS can't answer differently the second time. A pool
+may be kept for later sends only while a fresh check gives the same address.
 """
 
 from __future__ import annotations
@@ -10,22 +11,12 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
+import certifi
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-# PinnedAdapter overrides this hook; requests before 2.32.3 never call it and would quietly connect
-# to whatever the name resolves to at send time (DNS rebinding). Refuse to run without it.
-if not hasattr(HTTPAdapter, "build_connection_pool_key_attributes"):
-    raise ImportError(
-        f"Ready to Rebuild needs requests 2.32.3 or later (found {requests.__version__}): the webhook SSRF "
-        "guard pins connections through HTTPAdapter.build_connection_pool_key_attributes. "
-        "Run: pip install 'requests>=2.32.3'"
-    )
 
 #: Cloud metadata services that are not link-local (AWS's IPv6 one, Alibaba's, Oracle's).
 METADATA = [ipaddress.ip_network(n) for n in ("fd00:ec2::254/128", "100.100.100.200/32", "192.0.0.192/32")]
@@ -155,30 +146,16 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
     return seen
 
 
-class PinnedAdapter(HTTPAdapter):
-    """Connect to the checked address whatever the URL's host resolves to now."""
+def pinned_pool(target: Target, maxsize: int = 10, http_class: type[HTTPConnectionPool] = HTTPConnectionPool,
+                https_class: type[HTTPSConnectionPool] = HTTPSConnectionPool) -> HTTPConnectionPool:
+    """Return a keep-alive urllib3 pool that connects only to ``target.address``.
 
-    def __init__(self, target: Target) -> None:
-        self.target = target
-        super().__init__(max_retries=0)
-
-    def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        host_params["host"] = self.target.address
-        if self.target.scheme == "https":
-            pool_kwargs["server_hostname"] = self.target.host
-            pool_kwargs["assert_hostname"] = self.target.host
-        return host_params, pool_kwargs
-
-    def add_headers(self, request: Any, **kwargs: Any) -> None:
-        request.headers["Host"] = self.target.host_header
-
-
-def pinned_session(target: Target) -> requests.Session:
-    """Return a session that reaches only ``target`` and ignores proxy environment variables."""
-    session = requests.Session()
-    session.trust_env = False
-    adapter = PinnedAdapter(target)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+    TLS sends the URL's host name (SNI) and checks the certificate against it (certifi's CA bundle);
+    send ``Host: target.host_header`` with each request. urllib3 reads no proxy settings from the
+    environment.
+    """
+    if target.scheme == "https":
+        return https_class(target.address, target.port, maxsize=maxsize, retries=False,
+                           server_hostname=target.host, assert_hostname=target.host,
+                           cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+    return http_class(target.address, target.port, maxsize=maxsize, retries=False)

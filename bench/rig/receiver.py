@@ -5,8 +5,9 @@ answers thousands of requests a second, so it is never what a benchmark measures
 reads the request, then sends its response headers one byte every ``--trickle`` seconds: each
 byte arrives before a per-read timeout longer than that fires, so only a total deadline stops it.
 
-Every POST is recorded with its ``webhook-id``, arrival time, path, the lead's email from the body
-and its ``kind``: ``first`` for a new id; for an id seen before, ``in_flight`` when an earlier
+Every POST is recorded with its ``webhook-id``, arrival time, path, the lead's email from the body,
+how many requests (this one included) were being answered at that moment (``at_once``), and its
+``kind``: ``first`` for a new id; for an id seen before, ``in_flight`` when an earlier
 request with it was still being answered (a lease expired mid-send), ``after_answer`` when an
 earlier one got its whole 200 (a double send), ``after_abandoned`` when the sender gave up on the
 earlier ones before their answer ended (a retry). ``GET /_arrivals`` returns them as JSON.
@@ -100,7 +101,8 @@ class Hooks(asyncio.Protocol):
             return
         if method == "POST":
             webhook_id = headers.get("webhook-id", "")
-            self.arrivals.append([webhook_id, time.time(), path, _email(body), self.kind(webhook_id)])
+            at_once = sum(self.in_flight.values()) + 1
+            self.arrivals.append([webhook_id, time.time(), path, _email(body), self.kind(webhook_id), at_once])
             self.in_flight[webhook_id] += 1
             self.answering.append(webhook_id)
         if self.trickle is not None:
@@ -154,6 +156,8 @@ class Arrival:
     email: str
     #: ``first``, ``in_flight``, ``after_answer`` or ``after_abandoned`` (see the module's docstring).
     kind: str
+    #: Requests being answered when this one arrived, itself included.
+    at_once: int
 
 
 class HookReceiver:

@@ -1,14 +1,19 @@
-"""A real webhook receiver on a loopback port: answers 200, 500, 503 + Retry-After, 410, 308 or hangs.
+"""A real webhook receiver on a loopback port: answers 200, 500, 503 + Retry-After, 410, 308, hangs or trickles.
 
-Every request is recorded (path, headers, body, when). With ``secrets`` set, the
+Every request is recorded (path, headers, body, when), and when its answer ended and whether it
+was whole (``exchanges``), so a test can tell a webhook-id sent again while an earlier send was
+still in flight, or after it got its 200 (``double_sends``). With ``secrets`` set, the
 ``standardwebhooks`` package verifies each request's signature as it arrives (``verified``).
-The receiver can be stopped and started again on the same port, to play an endpoint that is down
-for a while.
+Connections are kept alive, as a CRM's are. The receiver can be stopped (dropping its open
+connections) and started again on the same port, to play an endpoint that is down for a while.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -40,23 +45,61 @@ class Received:
         return self.headers.get("webhook-id", "")
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request's life: when it arrived, when its answer ended, and whether all of it was sent."""
+
+    webhook_id: str
+    began: float
+    ended: float
+    whole: bool
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: set[socket.socket] = set()
+        self.accepted = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections.add(request)
+        self.accepted += 1
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        """Cut every open connection, kept-alive ones included (a server going down does)."""
+        for connection in list(self.connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet when a client drops a kept-alive connection (every webhook call does)."""
+        """Stay quiet when a client drops a kept-alive connection, or gives up on a trickled answer."""
 
 
 class Receiver:
     """``mode``: ``ok`` (200), ``error`` (500), ``busy`` (503 + Retry-After), ``gone`` (410),
-    ``redirect`` (308 to REDIRECT_TARGET) or ``hang`` (no answer for ``hang_seconds``)."""
+    ``redirect`` (308 to REDIRECT_TARGET), ``hang`` (no answer for ``hang_seconds``), ``trickle``
+    (a 200 whose status line and headers come one byte every ``trickle_seconds``) or
+    ``trickle_body`` (the headers at once, then the body a byte at a time) or ``close`` (hang up with
+    no answer). ``answers`` lists the
+    modes of the next requests, in order, before ``mode`` applies again."""
 
-    def __init__(self, mode: str = "ok", retry_after: str = "1", hang_seconds: float = 30.0) -> None:
+    def __init__(self, mode: str = "ok", retry_after: str = "1", hang_seconds: float = 30.0,
+                 trickle_seconds: float = 0.1) -> None:
         self.mode = mode
+        self.answers: list[str] = []
         self.retry_after = retry_after
         self.hang_seconds = hang_seconds
+        self.trickle_seconds = trickle_seconds
         self.requests: list[Received] = []
+        self.exchanges: list[Exchange] = []
         #: ``whsec_`` secrets that must each verify every request (empty: don't check).
         self.secrets: list[str] = []
         self._lock = threading.Lock()
@@ -65,8 +108,10 @@ class Receiver:
         self._thread: threading.Thread | None = None
         self.port = 0
         self.held = threading.Event()
-        self._hold_next = False
-        self._unhold = threading.Event()
+        #: Connections accepted so far (over every start).
+        self.connections_opened = 0
+        self._to_hold = 0
+        self._gates: list[threading.Event] = []
 
     # Life cycle ------------------------------------------------------------------------------
 
@@ -83,22 +128,36 @@ class Receiver:
     def stop(self) -> None:
         """Stop listening: connections are refused until ``start`` again."""
         self._release.set()
-        self._unhold.set()
+        with self._lock:
+            for gate in self._gates:
+                gate.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.drop_connections()
+            self.connections_opened += self._server.accepted
             self._server = None
         if self._thread is not None:
             self._thread.join(5)
 
-    def hold_next(self) -> None:
-        """Make the next request wait, unanswered, until ``release``; ``held`` is set once it arrives."""
-        self.held.clear()
-        self._unhold.clear()
-        self._hold_next = True
+    def hold_next(self, count: int = 1) -> None:
+        """Make the next ``count`` requests wait, unanswered, each until ``release``; ``held`` is set once
+        one arrives."""
+        with self._lock:
+            self.held.clear()
+            self._to_hold = count
 
     def release(self) -> None:
-        self._unhold.set()
+        """Let the longest-held request have its answer."""
+        with self._lock:
+            waiting = [gate for gate in self._gates if not gate.is_set()]
+            if waiting:
+                waiting[0].set()
+
+    def holding(self) -> int:
+        """Return how many requests are waiting for ``release`` now."""
+        with self._lock:
+            return sum(1 for gate in self._gates if not gate.is_set())
 
     def __enter__(self) -> Receiver:
         return self.start()
@@ -114,6 +173,24 @@ class Receiver:
     def received(self, path: str | None = "/hook") -> list[Received]:
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
+
+    def opened(self) -> int:
+        """Return how many connections clients opened to this receiver so far."""
+        return self.connections_opened + (self._server.accepted if self._server is not None else 0)
+
+    def most_at_once(self) -> int:
+        """Return the most requests that were being answered at the same time."""
+        with self._lock:
+            spans = [(e.began, e.ended) for e in self.exchanges]
+        return max((sum(1 for began, ended in spans if began <= at < ended) for at, _ in spans), default=0)
+
+    def double_sends(self) -> list[Exchange]:
+        """Return the requests whose webhook-id was in flight in an earlier request, or already answered whole."""
+        with self._lock:
+            done = list(self.exchanges)
+        return [later for later in done if any(
+            earlier.webhook_id == later.webhook_id and earlier.began < later.began
+            and (earlier.ended > later.began or earlier.whole) for earlier in done)]
 
     def wait_for(self, count: int, timeout: float = 10.0, path: str | None = "/hook") -> list[Received]:
         """Wait until ``count`` requests arrived at path (or the timeout passed); return them."""
@@ -137,7 +214,9 @@ class Receiver:
                 record = Received(self.path, headers, body, time.time(), receiver.verify(body, headers))
                 with receiver._lock:
                     receiver.requests.append(record)
-                receiver._answer(self)
+                whole = receiver._answer(self)
+                with receiver._lock:
+                    receiver.exchanges.append(Exchange(record.webhook_id, record.at, time.time(), whole))
 
             do_GET = do_POST  # noqa: N815 - a followed redirect would arrive as GET or POST
 
@@ -157,30 +236,62 @@ class Receiver:
             return False
         return True
 
-    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
-        mode = self.mode
+    def _answer(self, handler: BaseHTTPRequestHandler) -> bool:
+        """Answer as the mode says; return whether the whole answer was sent."""
         with self._lock:
-            hold, self._hold_next = self._hold_next, False
-        if hold:
+            mode = self.answers.pop(0) if self.answers else self.mode
+            gate = None
+            if self._to_hold:
+                self._to_hold -= 1
+                gate = threading.Event()
+                self._gates.append(gate)
+        if gate is not None:
             self.held.set()
-            self._unhold.wait(30)
+            gate.wait(30)
+        if mode == "close":
+            handler.close_connection = True  # hang up without a word, as a server dropping an idle connection
+            return False
         if mode == "hang":
             self._release.wait(self.hang_seconds)
         status, headers = {
             "ok": (200, {}),
             "hang": (200, {}),
+            "trickle": (200, {}),
+            "trickle_body": (200, {}),
             "error": (500, {}),
             "busy": (503, {"Retry-After": self.retry_after}),
             "gone": (410, {}),
             "redirect": (308, {"Location": self.url(REDIRECT_TARGET)}),
         }[mode]
         body = b'{"ok": true}' if status == 200 else b'{"ok": false}'
+        head = f"HTTP/1.1 {status} {handler.responses[status][0]}\r\n".encode()
+        for name, value in {**headers, "Content-Type": "application/json", "Content-Length": str(len(body))}.items():
+            head += f"{name}: {value}\r\n".encode()
+        head += b"\r\n"
         try:
-            handler.send_response(status)
-            for name, value in {**headers, "Content-Type": "application/json",
-                                "Content-Length": str(len(body))}.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(body)
+            if mode == "trickle":
+                self._trickle(handler, head)
+                handler.wfile.write(body)
+            elif mode == "trickle_body":
+                handler.wfile.write(head)
+                self._trickle(handler, body)
+            else:
+                handler.wfile.write(head + body)
+            handler.wfile.flush()
         except OSError:
-            pass  # the client gave up (timeout) before the answer
+            handler.close_connection = True
+            return False  # the client gave up (timeout) before the whole answer
+        return True
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, data: bytes) -> None:
+        """Write data a byte at a time, ``trickle_seconds`` apart (each byte beats a per-read timeout).
+
+        Between bytes it watches the connection, so a client that gives up is noticed at once.
+        """
+        for index in range(len(data)):
+            if index and select.select([handler.connection], [], [], self.trickle_seconds)[0]:
+                raise ConnectionAbortedError  # the client sends nothing while it waits: it hung up
+            if self._release.is_set():
+                raise ConnectionAbortedError
+            handler.wfile.write(data[index:index + 1])
+            handler.wfile.flush()

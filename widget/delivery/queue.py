@@ -1,24 +1,25 @@
-"""The outbox queue: claim deliveries with a lease, record attempts, schedule retries, replay.
-
-Claims are one ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement.
-PostgreSQL skips rows another worker holds; SQLite ignores the locking clause and relies on its
-single writer (``BEGIN IMMEDIATE``), so the same statement is atomic on both.
-"""
+"""The outbox queue: record attempts, schedule retries, replay. Claims and leases are in ``leases``."""
 
 from __future__ import annotations
 
+import functools
 import random
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, tuple_, update
 
 from ..db import Store
-from ..models import Widget
 from ..routing import current_target
 from ..schema import attempts, deliveries, leads, widgets
 from ..settings import WidgetSettings
-from .base import Job, Outcome
+from .base import Outcome
+
+# Claiming moved to ``leases``; these names stay importable from here for code written against them.
+from .leases import claim as claim
+from .leases import load_job as load_job
+from .leases import next_due as next_due
 
 #: Jitter spreads retries by up to this fraction of the delay either way.
 JITTER = 0.1
@@ -29,42 +30,6 @@ MAX_RETRY_AFTER = 24 * 3600.0
 REPLAYABLE = ("dead", "disabled", "saved_to_file", "resolved")
 #: What ``flask rtr retry`` sends again unless told otherwise.
 FAILED = ("dead", "disabled")
-
-
-def claim(store: Store, worker_id: str, lease_seconds: float, limit: int = 1,
-          now: float | None = None) -> list[dict[str, Any]]:
-    """Lease up to ``limit`` due pending deliveries to ``worker_id`` and return them."""
-    now = time.time() if now is None else now
-    due = (
-        select(deliveries.c.id)
-        .where(
-            deliveries.c.status == "pending",
-            deliveries.c.next_attempt_at <= now,
-            or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until < now),
-        )
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(deliveries)
-        .where(deliveries.c.id.in_(due.scalar_subquery()))
-        .values(lease_until=now + lease_seconds, leased_by=worker_id)
-        .returning(*deliveries.c)
-    )
-    with store.engine.begin() as conn:
-        rows = conn.execute(statement).all()
-    return sorted((dict(row._mapping) for row in rows), key=lambda d: (d["next_attempt_at"], d["id"]))
-
-
-def load_job(store: Store, delivery: dict[str, Any]) -> Job | None:
-    """Return the delivery with its lead and widget, or None when either is gone."""
-    with store.reading() as conn:
-        lead = conn.execute(select(leads).where(leads.c.id == delivery["lead_id"])).first()
-        widget = conn.execute(select(widgets).where(widgets.c.id == delivery["widget_id"])).first()
-    if lead is None or widget is None:
-        return None
-    return Job(delivery=delivery, lead=dict(lead._mapping), widget=Widget.from_row(widget))
 
 
 def retry_delay(attempts_made: int, schedule: list[float], retry_after: float | None = None) -> float | None:
@@ -85,32 +50,88 @@ def record(store: Store, delivery: dict[str, Any], outcome: Outcome, schedule: l
            worker_id: str, duration_ms: int = 0, now: float | None = None) -> str:
     """Store one attempt's outcome and return the delivery's new status.
 
-    Returns ``"parked"`` for a 410 when the endpoint was disabled already, and ``"stale"`` when
-    another worker took the delivery over after this one's lease ended (the attempt is still
-    logged; the other worker's result decides the status).
+    ``worker_id`` is the lease token the delivery was claimed with. Returns ``"parked"`` for a 410
+    when the endpoint was disabled already, and ``"stale"`` when the lease passed to another claim
+    after it ended (the attempt is still logged; the other claim's result decides the status).
     """
+    with store.engine.begin() as conn:
+        return _record(conn, delivery, outcome, schedule, worker_id, duration_ms, now)
+
+
+def record_many(store: Store, results: list[tuple[dict[str, Any], Outcome, int]], schedule: list[float],
+                now: float | None = None) -> list[str]:
+    """Store several attempts' outcomes (delivery, outcome, duration in ms) in one transaction.
+
+    Each delivery's lease token is its own ``leased_by``; returns each one's status as ``record``
+    does. Successes are stored together, in three statements however many; the rest one by one.
+    """
+    now = time.time() if now is None else now
+    with store.engine.begin() as conn:
+        stored = _record_delivered(conn, [result for result in results if result[1].status == "delivered"], now)
+        return [("delivered" if delivery["id"] in stored else "stale") if outcome.status == "delivered"
+                else _record(conn, delivery, outcome, schedule, delivery["leased_by"], duration_ms, now)
+                for delivery, outcome, duration_ms in results]
+
+
+def _record_delivered(conn: Any, results: list[tuple[dict[str, Any], Outcome, int]], now: float) -> set[int]:
+    """Store successful attempts; return the ids their claims still held (the others are stale)."""
+    if not results:
+        return set()
+    conn.execute(ADD_ATTEMPT, [_attempt_row(delivery, outcome, ms, now) for delivery, outcome, ms in results])
+    _status, values = _next_state(Outcome("delivered", ""), 1, [], now)
+    held = [(delivery["id"], delivery["leased_by"]) for delivery, _outcome, _ms in results]
+    stored = conn.execute(_delivered(tuple(values)), {"held": held, **{f"new_{k}": v for k, v in values.items()}}).all()
+    _mark_leads_delivered(conn, {row.lead_id for row in stored}, now)
+    return {row.id for row in stored}
+
+
+#: The hot statements are built once: building one costs more than running it.
+ADD_ATTEMPT = insert(attempts)
+MARK_LEADS_DELIVERED = (
+    update(leads)
+    .where(leads.c.id.in_(bindparam("lead_ids", expanding=True)), leads.c.delivered_at.is_(None),
+           ~exists().where(deliveries.c.lead_id == leads.c.id, deliveries.c.status != "delivered"))
+    .values(delivered_at=bindparam("delivered_now"))
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _delivered(columns: tuple[str, ...]) -> Any:
+    """Return the update storing attempts that succeeded (``columns`` as ``_next_state`` sets them)."""
+    return (
+        update(deliveries)
+        .where(tuple_(deliveries.c.id, deliveries.c.leased_by).in_(bindparam("held", expanding=True)),
+               deliveries.c.status == "pending")
+        .values(attempts=deliveries.c.attempts + 1, lease_until=None, leased_by=None,
+                **{column: bindparam(f"new_{column}") for column in columns})
+        .returning(deliveries.c.id, deliveries.c.lead_id)
+    )
+
+
+def _record(conn: Any, delivery: dict[str, Any], outcome: Outcome, schedule: list[float], worker_id: str,
+            duration_ms: int, now: float | None) -> str:
     now = time.time() if now is None else now
     made = int(delivery["attempts"]) + 1
     status, values = _next_state(outcome, made, schedule, now)
-    with store.engine.begin() as conn:
-        conn.execute(insert(attempts).values(
-            delivery_id=delivery["id"], at=now, outcome=outcome.status, detail=outcome.detail[:1000],
-            duration_ms=duration_ms,
-        ))
-        changed = conn.execute(
-            update(deliveries)
-            .where(deliveries.c.id == delivery["id"], deliveries.c.leased_by == worker_id,
-                   deliveries.c.status == "pending")
-            .values(attempts=made, lease_until=None, leased_by=None, last_error=values.pop("last_error"),
-                    **values)
-        ).rowcount
-        if not changed:
-            return "stale"
-        if status == "delivered":
-            _mark_lead_delivered(conn, delivery["lead_id"], now)
-        elif status == "disabled" and not _disable_webhook(conn, delivery["widget_id"], now):
-            return "parked"
+    conn.execute(ADD_ATTEMPT, _attempt_row(delivery, outcome, duration_ms, now))
+    changed = conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery["id"], deliveries.c.leased_by == worker_id,
+               deliveries.c.status == "pending")
+        .values(attempts=made, lease_until=None, leased_by=None, last_error=values.pop("last_error"), **values)
+    ).rowcount
+    if not changed:
+        return "stale"
+    if status == "delivered":
+        _mark_leads_delivered(conn, [delivery["lead_id"]], now)
+    elif status == "disabled" and not _disable_webhook(conn, delivery["widget_id"], now):
+        return "parked"
     return status
+
+
+def _attempt_row(delivery: dict[str, Any], outcome: Outcome, duration_ms: int, now: float) -> dict[str, Any]:
+    return {"delivery_id": delivery["id"], "at": now, "outcome": outcome.status, "detail": outcome.detail[:1000],
+            "duration_ms": duration_ms}
 
 
 def _next_state(outcome: Outcome, made: int, schedule: list[float], now: float) -> tuple[str, dict[str, Any]]:
@@ -124,12 +145,9 @@ def _next_state(outcome: Outcome, made: int, schedule: list[float], now: float) 
     return "pending", {"next_attempt_at": now + delay, "last_error": outcome.detail}
 
 
-def _mark_lead_delivered(conn: Any, lead_id: int, now: float) -> None:
-    undelivered = exists().where(deliveries.c.lead_id == lead_id, deliveries.c.status != "delivered")
-    conn.execute(
-        update(leads).where(leads.c.id == lead_id, leads.c.delivered_at.is_(None), ~undelivered)
-        .values(delivered_at=now)
-    )
+def _mark_leads_delivered(conn: Any, lead_ids: Iterable[int], now: float) -> None:
+    """Mark each lead delivered once every one of its deliveries is."""
+    conn.execute(MARK_LEADS_DELIVERED, {"lead_ids": list(lead_ids), "delivered_now": now})
 
 
 def _disable_webhook(conn: Any, widget_id: str, now: float) -> bool:
@@ -200,11 +218,3 @@ def failed_ids(store: Store, widget_id: str | None = None, statuses: tuple[str, 
         query = query.where(deliveries.c.widget_id == widget_id)
     with store.reading() as conn:
         return list(conn.execute(query.order_by(deliveries.c.id)).scalars())
-
-
-def next_due(store: Store) -> float | None:
-    """Return when the earliest pending delivery can next be claimed (due, and its lease ended)."""
-    free_at = case((deliveries.c.lease_until > deliveries.c.next_attempt_at, deliveries.c.lease_until),
-                   else_=deliveries.c.next_attempt_at)
-    with store.reading() as conn:
-        return conn.execute(select(func.min(free_at)).where(deliveries.c.status == "pending")).scalar()

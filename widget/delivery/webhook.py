@@ -16,12 +16,12 @@ import time
 import uuid
 from typing import Any
 
-import requests
 from flask import current_app
 
 from .. import ssrf
 from ..links import admin_lead_url
 from ..models import Widget
+from . import transport
 from .base import Job, Outcome
 from .payloads import event, hubspot_submission, hubspot_url, lead_data
 
@@ -88,28 +88,21 @@ def send_test(widget: Widget) -> Outcome:
 
 
 def post(url: str, widget: Widget, message_id: str, payload: dict[str, Any], now: float) -> Outcome:
-    """POST the signed payload to the checked address and turn the answer into an Outcome."""
+    """POST the signed payload to the checked address and turn the answer into an Outcome.
+
+    The whole attempt, from connecting to the answer's last byte, ends within RTR_WEBHOOK_TIMEOUT.
+    """
     config = current_app.config
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     try:
-        target = ssrf.check_url(url, allow_private=bool(config["RTR_WEBHOOK_ALLOW_PRIVATE"]))
+        answer = transport.post(url, body, signed_headers(widget, message_id, body, now),
+                                float(config["RTR_WEBHOOK_TIMEOUT"]),
+                                allow_private=bool(config["RTR_WEBHOOK_ALLOW_PRIVATE"]))
     except ssrf.UnsafeURLError as error:
         return Outcome("dead", str(error))
-    except ssrf.ResolveError as error:
+    except (ssrf.ResolveError, transport.SendError) as error:
         return Outcome("retry", str(error))
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    timeout = float(config["RTR_WEBHOOK_TIMEOUT"])
-    try:
-        with ssrf.pinned_session(target) as session:
-            response = session.post(url, data=body, headers=signed_headers(widget, message_id, body, now),
-                                    timeout=timeout, allow_redirects=False, stream=True)
-            response.close()
-    except requests.Timeout:
-        return Outcome("retry", f"No answer within {timeout:g} s.")
-    except requests.ConnectionError as error:
-        return Outcome("retry", f"Could not connect ({_reason(error)}).")
-    except requests.RequestException as error:
-        return Outcome("retry", f"The request failed ({type(error).__name__}).")
-    return outcome_for(response.status_code, response.headers)
+    return outcome_for(answer.status, answer.headers)
 
 
 def outcome_for(status: int, headers: Any) -> Outcome:
@@ -137,11 +130,3 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if when is None:
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def _reason(error: Exception) -> str:
-    text = str(error)
-    for reason in ("Connection refused", "Connection reset", "Name or service not known", "certificate verify"):
-        if reason in text:
-            return reason.lower()
-    return type(error).__name__

@@ -2,110 +2,142 @@
 
 Runs as threads inside the app (``RTR_WORKER=thread``, woken the moment a lead commits) or as its
 own process (``flask rtr worker``). Several workers, in any number of processes, may run at once:
-claims are leased, so no two send the same delivery at the same time.
+claims are leased, so no two send the same delivery at the same time. Every webhook attempt ends
+within RTR_WEBHOOK_TIMEOUT (``deadline``), the lease outlasts it (checked at start-up, renewed
+before a send that waited), and one endpoint gets at most RTR_ENDPOINT_CONCURRENCY threads.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import threading
 import time
-import traceback
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
 from .. import signals
-from ..db import Store
+from ..db import worker_store
 from ..housekeeping import TASKS
 from ..links import admin_lead_url
 from ..state import DeliveryThreads, get_state
-from . import queue
+from . import leases, queue
 from .base import Job, Outcome
+from .channels import attempt
+from .holdings import Claimed, Holdings
+from .recorder import Recorder
 
 log = logging.getLogger("widget.delivery.worker")
-
-
-def dispatch(job: Job) -> Outcome:
-    """Send one delivery through its channel (the email module is imported only when needed)."""
-    channel = job.delivery["channel"]
-    if channel == "webhook":
-        from . import webhook
-
-        return webhook.send(job)
-    from . import email
-
-    if channel == "email":
-        return email.send_lead(job)
-    if channel == "confirmation":
-        return email.send_confirmation(job)
-    return Outcome("dead", f"Unknown delivery channel {channel!r}.")
+#: Store one attempt's result (delivery, outcome, milliseconds) and return the delivery's status.
+Recording = Callable[[dict[str, Any], Outcome, int], str]
 
 
 class Worker:
-    """Delivery threads for one app, sharing one wake-up."""
+    """One process's delivery threads: a claimer that leases due deliveries, senders that send them.
+
+    The claimer (``rtr-claims``) also runs the periodic tasks; ``threads`` senders each send to an
+    endpoint with room (``Holdings``) and hand the result to the ``Recorder``, which stores results
+    in batches and announces them. ``run_once`` does it all in the calling thread, one at a time.
+    """
 
     def __init__(self, app: Flask, threads: int | None = None) -> None:
         self.app = app
-        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.id = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.pid = os.getpid()
         self.threads = max(1, int(threads or app.config["RTR_WORKER_THREADS"]))
         self.stopping = threading.Event()
+        self.holdings = Holdings(self.threads, int(app.config["RTR_ENDPOINT_CONCURRENCY"]), on_room=self.wake)
+        self.store = get_state(app).store
+        self.recorder = Recorder(self.store, app)
         self._wake = threading.Condition()
         self._generation = 0
+        self._claims = itertools.count(1)
+        self._settings = leases.SettingsCache()
         self._running: list[threading.Thread] = []
         self._last_maintenance: float | None = None
 
-    @property
-    def store(self) -> Store:
-        return get_state(self.app).store
-
     def start(self) -> Worker:
-        """Start the delivery threads (daemons: a crash mid-send is safe, the lease returns)."""
-        for index in range(self.threads):
-            thread = threading.Thread(target=self._loop, args=(index,), name=f"rtr-delivery-{index}", daemon=True)
+        """Start the claimer and the senders (daemons: a crash mid-send is safe, the lease ends)."""
+        self.store = worker_store(self.store)
+        self.recorder = Recorder(self.store, self.app)
+        loops = [("rtr-claims", self._claim_loop)]
+        loops += [(f"rtr-delivery-{index}", self._send_loop) for index in range(self.threads)]
+        for name, loop in loops:
+            thread = threading.Thread(target=loop, name=name, daemon=True)
             thread.start()
             self._running.append(thread)
         return self
 
     def wake(self) -> None:
-        """Make idle threads look for due deliveries now."""
+        """Make the claimer look for due deliveries now."""
         with self._wake:
             self._generation += 1
             self._wake.notify_all()
 
     def stop(self, timeout: float | None = None) -> None:
-        """Let each thread finish the delivery in hand, then end; wait for them."""
+        """Let each sender finish and store the delivery in hand; give back the claimed ones none took."""
         self.stopping.set()
         self.wake()
+        left = self.holdings.stop()
         for thread in self._running:
             thread.join(timeout)
+        left += self.holdings.stop()  # what the claimer added meanwhile
+        if left:
+            try:
+                leases.release(self.store, [delivery for delivery, _job in left])
+            except Exception:  # their leases end on their own
+                log.exception("Could not give back %d claimed deliveries", len(left))
+        if self.store is not get_state(self.app).store:
+            self.store.engine.dispose()
 
     @property
     def alive(self) -> bool:
         return any(thread.is_alive() for thread in self._running)
 
-    def _loop(self, index: int) -> None:
+    def lease_token(self) -> str:
+        """Return a new claim's lease token: this worker's id and the claim's number."""
+        return f"{self.id}/{next(self._claims)}"
+
+    def _claim_loop(self) -> None:
         with self.app.app_context():
             while not self.stopping.is_set():
                 generation = self._generation
-                if index == 0:
-                    self.maintain()
+                self.maintain()
                 try:
-                    worked = self.run_once()
+                    claimed = self._claim()
                 except Exception:  # the database may be away for a moment; keep the thread alive
                     log.exception("The delivery worker hit an error; trying again shortly")
-                    worked = False
-                if not worked:
+                    claimed = 0
+                if not claimed or not self.holdings.wanted():
                     self._idle(generation)
+
+    def _claim(self) -> int:
+        wanted = self.holdings.wanted()
+        if not wanted:
+            return 0
+        claimed = leases.claim_jobs(self.store, self.lease_token(), float(self.app.config["RTR_DELIVERY_LEASE"]),
+                                    self.holdings.pick, window=2 * wanted, skip=self.holdings.skip(),
+                                    settings=self._settings)
+        self.holdings.put(claimed)
+        return len(claimed)
+
+    def _send_loop(self) -> None:
+        with self.app.app_context():
+            while (item := self.holdings.take()) is not None:
+                try:
+                    self.deliver(item, record=self.recorder.record, sent=lambda taken=item: self.holdings.sent(taken))
+                except Exception:  # storing the result failed: the lease ends and the delivery comes back
+                    log.exception("The delivery worker hit an error; the delivery will be tried again")
 
     def _idle(self, generation: int) -> None:
         poll = float(self.app.config["RTR_WORKER_POLL_SECONDS"])
         try:
-            due = queue.next_due(self.store)
+            due = leases.next_due(self.store, self.holdings.skip())
         except Exception:  # same as above: wait a poll and look again
             due = None
         wait = poll if due is None else min(poll, max(0.005, due - time.time()))
@@ -127,35 +159,47 @@ class Worker:
                 log.exception("Periodic task %s failed", getattr(task, "__name__", task))
 
     def run_once(self) -> bool:
-        """Claim and deliver one due delivery; return False when none was due."""
-        lease = float(self.app.config["RTR_DELIVERY_LEASE"])
-        claimed = queue.claim(self.store, self.id, lease, limit=1)
-        for delivery in claimed:
-            self.deliver(delivery)
+        """Claim, send and record one due delivery in this thread; return False when none was due."""
+        claimed = leases.claim_jobs(self.store, self.lease_token(), float(self.app.config["RTR_DELIVERY_LEASE"]),
+                                    lambda found: [found[0]["id"]], window=1, settings=self._settings)
+        for item in claimed:
+            self.deliver(item)
         return bool(claimed)
 
-    def deliver(self, delivery: dict[str, Any]) -> str:
-        """Send one claimed delivery, record the attempt, then signal and alert; return the status."""
-        job = queue.load_job(self.store, delivery)
-        started = time.monotonic()
-        outcome = _attempt(job) if job else Outcome("dead", "The lead or its widget no longer exists.")
-        duration_ms = int((time.monotonic() - started) * 1000)
-        schedule = list(self.app.config["RTR_RETRY_SCHEDULE"])
-        status = queue.record(self.store, delivery, outcome, schedule, self.id, duration_ms)
+    def deliver(self, item: Claimed, record: Recording | None = None, sent: Callable[[], None] = lambda: None) -> str:
+        """Send one claimed delivery, record the attempt, then signal and alert; return the status.
+
+        ``sent`` runs as soon as the send is over; ``record`` stores the result (default: alone).
+        """
+        delivery, job = item
+        try:
+            result = self.send(delivery, job)
+        finally:
+            sent()
+        if result is None:
+            return "stale"
+        outcome, duration_ms = result
+        if record is None:
+            schedule = list(self.app.config["RTR_RETRY_SCHEDULE"])
+            status = queue.record(self.store, delivery, outcome, schedule, delivery["leased_by"], duration_ms)
+        else:
+            status = record(delivery, outcome, duration_ms)
         if job is not None and status != "stale":
             announce(self.app, job, outcome, status)
         return status
 
+    def send(self, delivery: dict[str, Any], job: Job | None) -> tuple[Outcome, int] | None:
+        """Send a claimed delivery and return (outcome, milliseconds), or None when its lease passed on.
 
-def _attempt(job: Job) -> Outcome:
-    try:
-        return dispatch(job)
-    except Exception as error:  # a channel bug must cost a retry, not the worker
-        # Type and place only: an exception's message or locals may carry lead contents.
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        log.error("The %s channel raised %s at %s:%s while sending delivery %s", job.delivery["channel"],
-                  type(error).__name__, where.filename, where.lineno, job.delivery["id"])
-        return Outcome("retry", f"Internal error in the {job.delivery['channel']} channel ({type(error).__name__}).")
+        A send starts only while the lease outlasts it with room to store the result: one that
+        waited long is renewed first, and one whose lease another claim took meanwhile is not sent.
+        """
+        lease, longest = float(self.app.config["RTR_DELIVERY_LEASE"]), float(self.app.config["RTR_WEBHOOK_TIMEOUT"])
+        if delivery["lease_until"] - time.time() < 1.5 * longest and not leases.extend(self.store, delivery, lease):
+            return None
+        started = time.monotonic()
+        outcome = attempt(job) if job else Outcome("dead", "The lead or its widget no longer exists.")
+        return outcome, int((time.monotonic() - started) * 1000)
 
 
 def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
