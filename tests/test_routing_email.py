@@ -14,6 +14,7 @@ from widget.queries.widgets import create_widget, save_settings
 from widget.settings import WidgetSettings
 from widget.state import get_state
 
+from .support.admin_session import csrf, signed_in
 from .support.delivery import settle
 from .support.leads import submit
 from .support.routing import COUPLES, INTAKE, VEGAS, group_practice
@@ -23,7 +24,7 @@ from .test_email import parts, smtp_app, store_lead
 GROUP = "harbor-group"
 
 
-def _group_app(make_app: Callable[..., Flask], server: SmtpServer, settings: WidgetSettings) -> Flask:
+def _group_app(make_app: Callable[..., Flask], server: SmtpServer | None, settings: WidgetSettings) -> Flask:
     app = smtp_app(make_app, server, RTR_SUBMIT_LIMIT="100 per minute")
     create_widget(get_state(app).store, "Harbor Light group", settings, widget_id=GROUP)
     return app
@@ -132,3 +133,22 @@ def test_a_request_stored_before_its_list_existed_is_sent_there_and_says_why(mak
     [got] = server.received
     assert got.rcpt_tos == [COUPLES]
     assert "Sent to you because the person chose Couples therapy." in parts(got.message)[0]
+
+
+def test_send_a_test_reaches_every_list_even_without_a_main_one(make_app: Callable[..., Flask]) -> None:
+    with SmtpServer() as server:
+        app = _group_app(make_app, server, group_practice(notify_emails=[]))
+        admin = signed_in(app.test_client())
+        path = f"/admin/widgets/{GROUP}"
+        response = admin.post(f"{path}/test", data={"csrf_token": csrf(admin, path)})
+        assert "Email: delivered." in response.get_data(as_text=True)
+    [got] = server.received
+    assert got.rcpt_tos == [COUPLES, VEGAS]
+
+
+def test_the_widgets_list_and_the_cli_name_every_list(make_app: Callable[..., Flask]) -> None:
+    app = _group_app(make_app, None, group_practice(notify_emails=[]))
+    html = signed_in(app.test_client()).get("/admin/").get_data(as_text=True)
+    assert f"{COUPLES}, {VEGAS}" in html and "nowhere yet" not in html
+    listed = app.test_cli_runner().invoke(args=["rtr", "list-widgets"]).stdout
+    assert f"{GROUP}\tHarbor Light group\t{COUPLES}, {VEGAS}" in listed

@@ -60,6 +60,12 @@ def has_routes(settings: WidgetSettings) -> bool:
     return any(item.notify_emails for item in (*settings.services, *settings.locations))
 
 
+def every_address(settings: WidgetSettings) -> list[str]:
+    """Return every address the practice's emails may go to: the widget's list, then each own list."""
+    lists = [settings.notify_emails, *(item.notify_emails for item in (*settings.services, *settings.locations))]
+    return list(dict.fromkeys(address for addresses in lists for address in addresses))
+
+
 def _chosen(options: Sequence[Service | Location], name: str | None) -> Service | Location | None:
     """Return the option named name (in any language) when it has its own list, else None."""
     if not name:

@@ -16,7 +16,7 @@ from ..email_address import check_email
 from ..i18n import format_datetime, language_name, supported, template_helpers
 from ..links import admin_lead_url
 from ..models import Widget
-from ..routing import email_route
+from ..routing import email_route, every_address
 from ..settings import WidgetSettings
 from . import mailer
 from .base import Job, Outcome
@@ -47,8 +47,8 @@ def send_confirmation(job: Job) -> Outcome:
 
 
 def send_test(widget: Widget) -> Outcome:
-    """Send a test email to the widget's notify addresses now and return how it went."""
-    recipients = _targets(widget.settings.notify_emails)
+    """Send a test email to every address the widget's requests may be emailed to, and return how it went."""
+    recipients = _targets(every_address(widget.settings))
     if not recipients:
         return Outcome("dead", "This widget has no notification email addresses yet.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
