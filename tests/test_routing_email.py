@@ -34,36 +34,37 @@ def _by_person(received: list[Received]) -> dict[str, Received]:
     return {got.message["Reply-To"].addresses[0].display_name: got for got in received}
 
 
-def test_each_request_reaches_the_inboxes_its_choices_route_it_to(make_app: Callable[..., Flask]) -> None:
+def _received(make_app: Callable[..., Flask], settings: WidgetSettings, *requests: dict[str, str]) -> list[Received]:
+    """Submit each request through the public endpoint to a widget with settings; return what the SMTP sink got."""
     with SmtpServer() as server:
-        app = _group_app(make_app, server, group_practice())
+        app = _group_app(make_app, server, settings)
         client = app.test_client()
-        submit(client, GROUP, name="Ana", service="Couples therapy")
-        submit(client, GROUP, name="Ben", service="Individual therapy", location="Las Vegas office")
-        submit(client, GROUP, name="Cleo", service="Couples therapy", location="Las Vegas office")
-        submit(client, GROUP, name="Dan", service="Family therapy", location="Los Angeles office")
-        submit(client, GROUP, name="Eva", lang="es", service="Terapia de pareja")
+        for fields in requests:
+            submit(client, GROUP, **fields)
         settle(app)
-    inboxes = {name: sorted(got.rcpt_tos) for name, got in _by_person(server.received).items()}
+    return server.received
+
+
+def test_each_request_reaches_the_inboxes_its_choices_route_it_to_and_says_why(
+        make_app: Callable[..., Flask]) -> None:
+    received = _received(
+        make_app, group_practice(),
+        {"name": "Ana", "service": "Couples therapy"},
+        {"name": "Ben", "service": "Individual therapy", "location": "Las Vegas office"},
+        {"name": "Cleo", "service": "Couples therapy", "location": "Las Vegas office"},
+        {"name": "Dan", "service": "Family therapy", "location": "Los Angeles office"},
+        {"name": "Eva", "lang": "es", "service": "Terapia de pareja"},
+    )
+    assert len(received) == 5, "one email per request, each address once"
+    inboxes = {name: sorted(got.rcpt_tos) for name, got in _by_person(received).items()}
     assert inboxes == {
         "Ana": [COUPLES], "Ben": sorted([VEGAS, COUPLES]), "Cleo": sorted([COUPLES, VEGAS]),
         "Dan": [INTAKE], "Eva": [COUPLES],
     }
-    assert len(server.received) == 5, "one email per request, each address once"
-
-
-def test_the_email_says_why_it_came_to_that_inbox(make_app: Callable[..., Flask]) -> None:
-    with SmtpServer() as server:
-        app = _group_app(make_app, server, group_practice())
-        client = app.test_client()
-        submit(client, GROUP, name="Ana", service="Couples therapy")
-        submit(client, GROUP, name="Cleo", service="Couples therapy", location="Las Vegas office")
-        submit(client, GROUP, name="Dan")
-        submit(client, GROUP, name="Eva", lang="es", service="Terapia de pareja")
-        settle(app)
-    emails = {name: parts(got.message) for name, got in _by_person(server.received).items()}
+    emails = {name: parts(got.message) for name, got in _by_person(received).items()}
     expected = {
         "Ana": "Sent to you because the person chose Couples therapy.",
+        "Ben": "Sent to you because the person chose Las Vegas office.",
         "Cleo": "Sent to you because the person chose Couples therapy and Las Vegas office.",
         "Dan": "Sent to the main list: the person chose no service or location that has its own list.",
         "Eva": "Sent to you because the person chose Couples therapy.",  # the practice reads its own names
@@ -75,11 +76,7 @@ def test_the_email_says_why_it_came_to_that_inbox(make_app: Callable[..., Flask]
 
 
 def test_an_alert_says_why_without_saying_what_the_person_chose(make_app: Callable[..., Flask]) -> None:
-    with SmtpServer() as server:
-        app = _group_app(make_app, server, group_practice(detail_level="alert"))
-        submit(app.test_client(), GROUP, name="Ana", service="Couples therapy")
-        settle(app)
-    [got] = server.received
+    [got] = _received(make_app, group_practice(detail_level="alert"), {"name": "Ana", "service": "Couples therapy"})
     text, html = parts(got.message)
     assert got.rcpt_tos == [COUPLES]
     assert "the request says which" in text and "the request says which" in html
@@ -97,11 +94,9 @@ def test_a_practice_without_routing_reads_no_routing_line(make_app: Callable[...
 
 
 def test_the_visitors_confirmation_replies_to_the_team_it_was_routed_to(make_app: Callable[..., Flask]) -> None:
-    with SmtpServer() as server:
-        app = _group_app(make_app, server, group_practice(confirmation_email=True))
-        submit(app.test_client(), GROUP, name="Ben", email="ben@example.org", location="Las Vegas office")
-        settle(app)
-    [confirmation] = [got for got in server.received if got.rcpt_tos == ["ben@example.org"]]
+    received = _received(make_app, group_practice(confirmation_email=True),
+                         {"name": "Ben", "email": "ben@example.org", "location": "Las Vegas office"})
+    [confirmation] = [got for got in received if got.rcpt_tos == ["ben@example.org"]]
     assert str(confirmation.message["Reply-To"]) == VEGAS
 
 
