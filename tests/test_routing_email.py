@@ -17,6 +17,7 @@ from widget.state import get_state
 from .support.admin_session import csrf, signed_in
 from .support.delivery import settle
 from .support.leads import submit
+from .support.receiver import Receiver
 from .support.routing import COUPLES, INTAKE, VEGAS, group_practice
 from .support.smtp import Received, SmtpServer
 from .test_email import parts, smtp_app, store_lead
@@ -147,3 +148,14 @@ def test_the_widgets_list_and_the_cli_name_every_list(make_app: Callable[..., Fl
     assert f"{COUPLES}, {VEGAS}" in html and "nowhere yet" not in html
     listed = app.test_cli_runner().invoke(args=["rtr", "list-widgets"]).stdout
     assert f"{GROUP}\tHarbor Light group\t{COUPLES}, {VEGAS}" in listed
+
+
+def test_without_a_main_list_a_delivery_alert_reaches_every_list(make_app: Callable[..., Flask]) -> None:
+    with SmtpServer() as server, Receiver("gone") as receiver:
+        app = smtp_app(make_app, server, RTR_WEBHOOK_ALLOW_PRIVATE=True)
+        settings = group_practice(notify_emails=[], webhook_url=receiver.url())
+        create_widget(get_state(app).store, "Harbor Light group", settings, widget_id=GROUP)
+        submit(app.test_client(), GROUP, name="Ana", service="Couples therapy")
+        settle(app)
+    [alert] = [got for got in server.received if "Webhook disabled" in got.message["Subject"]]
+    assert alert.rcpt_tos == [COUPLES, VEGAS]
