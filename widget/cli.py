@@ -22,6 +22,7 @@ from .delivery.commands import retry_command, worker_command
 from .models import Widget
 from .queries.widgets import create_widget, get_widget, list_widgets
 from .retention import purge_command
+from .routing import every_address
 from .settings import demo_settings, validate_settings
 from .state import get_state
 
@@ -85,7 +86,7 @@ def list_widgets_command(as_json: bool) -> None:
         return
     for widget in widgets:
         settings = widget.settings
-        targets = ", ".join([*settings.notify_emails, *([settings.webhook_url] if settings.webhook_url else [])])
+        targets = ", ".join([*every_address(settings), *([settings.webhook_url] if settings.webhook_url else [])])
         click.echo(f"{widget.id}\t{widget.name}\t{targets or '(no delivery configured)'}")
 
 

@@ -19,6 +19,7 @@ from ..delivery.base import Outcome
 from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_overrides
 from ..queries.audit import record
 from ..queries.widgets import rotate_webhook_secret
+from ..routing import every_address
 from ..state import get_state
 from . import smtp_presets
 from .auth import actor, login_required
@@ -67,7 +68,7 @@ def send_test(widget_id: str) -> Any:
     if not ActionForm().validate_on_submit():
         return expired_button(widget)
     outcomes: list[tuple[str, Outcome]] = []
-    if widget.settings.notify_emails:
+    if every_address(widget.settings):
         outcomes.append(("Email", email_channel.send_test(widget)))
     if widget.settings.webhook_url:
         outcomes.append(("Webhook", webhook_channel.send_test(widget)))

@@ -59,6 +59,7 @@ class ServiceForm(Form):
     name = localised("Name")
     description = localised("Short description")
     url = StringField("Page address", render_kw={"inputmode": "url", "placeholder": "https://"})
+    notify_emails = TextAreaField("Email requests for this service to, one address per line", render_kw={"rows": 2})
 
 
 class LocationForm(Form):
@@ -66,6 +67,7 @@ class LocationForm(Form):
     city = localised("City or area")
     online = BooleanField("Sessions happen online (telehealth)")
     url = StringField("Page address", render_kw={"inputmode": "url", "placeholder": "https://"})
+    notify_emails = TextAreaField("Email requests for this location to, one address per line", render_kw={"rows": 2})
 
 
 class ThemeForm(Form):

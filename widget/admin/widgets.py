@@ -14,6 +14,7 @@ from ..queries.audit import record
 from ..queries.card_heights import stored
 from ..queries.leads import count_for_widget
 from ..queries.widgets import create_widget, delete_widget, list_widgets, save_settings
+from ..routing import every_address
 from ..settings import WidgetSettings, validate_settings
 from ..state import get_state
 from .audit import changed_paths
@@ -62,7 +63,8 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
 def widget_list() -> str:
     """List every widget with its links, and whether email can leave this server."""
     return render_template("rtr/admin/widgets.html", widgets=list_widgets(get_state().store),
-                           action_form=ActionForm(), email=email_setup(current_app._get_current_object()))
+                           action_form=ActionForm(), email=email_setup(current_app._get_current_object()),
+                           every_address=every_address)
 
 
 @blueprint.route("/widgets/new", methods=["GET", "POST"])

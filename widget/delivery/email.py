@@ -16,15 +16,19 @@ from ..email_address import check_email
 from ..i18n import format_datetime, language_name, supported, template_helpers
 from ..links import admin_lead_url
 from ..models import Widget
+from ..routing import email_route, every_address
 from ..settings import WidgetSettings
 from . import mailer
 from .base import Job, Outcome
 from .headers import header_text, is_header_safe, new_message
 from .mailer import ascii_domain, usable_addresses
+from .reason import why_sent
 from .smtp_config import effective_smtp
 
 log = logging.getLogger("widget.delivery.email")
 
+#: The practice's email is written in English (the language its words are looked up in).
+PRACTICE_LANGUAGE = "en"
 CONTACT_FIELDS = ("name", "email", "phone", "contact_method", "ok_to_email", "ok_to_text",
                   "ok_to_voicemail", "service", "location", "page_url", "language")
 FULL_FIELDS = (*CONTACT_FIELDS, "message", "utm")
@@ -43,8 +47,8 @@ def send_confirmation(job: Job) -> Outcome:
 
 
 def send_test(widget: Widget) -> Outcome:
-    """Send a test email to the widget's notify addresses now and return how it went."""
-    recipients = _targets(widget.settings.notify_emails)
+    """Send a test email to every address the widget's requests may be emailed to, and return how it went."""
+    recipients = _targets(every_address(widget.settings))
     if not recipients:
         return Outcome("dead", "This widget has no notification email addresses yet.")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -108,7 +112,9 @@ def build_confirmation_message(app: Flask, job: Job, recipients: list[str]) -> E
     subject = helpers["words"]["confirmation_subject"].format(practice=practice)
     visitor = _safe_address(job.lead["email"])
     message = _message(app, [str(visitor)], subject, job.delivery["message_id"], job.lead["created_at"])
-    practice_inbox = [a for a in settings.notify_emails if _safe_address(a) is not None]
+    # Replies reach whoever the request was routed to (the Henderson office, not the main inbox).
+    routed = email_route(settings, job.lead.get("service"), job.lead.get("location")).recipients
+    practice_inbox = [a for a in routed if _safe_address(a) is not None]
     if practice_inbox:
         message["Reply-To"] = practice_inbox[0]
     context = {**helpers, "practice_name": practice, "response_time": shown.response_time or helpers["words"]["soon"],
@@ -127,13 +133,16 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
     if "utm" in lead and isinstance(lead["utm"], str):
         lead["utm"] = json.loads(lead["utm"] or "{}")
     language = str(job.lead.get("language") or "en")
+    why = why_sent(job.widget.settings, job.lead, job.delivery["target"], PRACTICE_LANGUAGE,
+                   name_choices=level != "alert")
     return {
+        "why_sent": why,
         "level": level,
         "lead": lead,
         "has_message": bool(job.lead.get("message")),
         "language_label": language_name(language) if level != "alert" else "",
         "practice_name": _practice(job.widget.settings),
-        "received_at": format_datetime(job.lead["created_at"], "en"),
+        "received_at": format_datetime(job.lead["created_at"], PRACTICE_LANGUAGE),
         "admin_url": admin_lead_url(app, job.lead["public_id"]),
         "widget_name": job.widget.name,
     }

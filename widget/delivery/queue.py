@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, insert, select, tuple_, update
 
 from ..db import Store
-from ..routing import current_target
+from ..queries.readdress import readdress, with_choices
 from ..schema import attempts, deliveries, leads, widgets
 from ..settings import WidgetSettings
 from .base import Outcome
@@ -181,13 +181,11 @@ def replay(store: Store, delivery_ids: list[int], now: float | None = None) -> i
                   deliveries.c.status.in_(REPLAYABLE))
     with store.engine.begin() as conn:
         found = conn.execute(
-            select(deliveries.c.id, deliveries.c.channel, widgets.c.id.label("widget_id"), widgets.c.settings)
+            with_choices(widgets.c.id.label("widget_id"), widgets.c.settings)
             .join(widgets, widgets.c.id == deliveries.c.widget_id).where(chosen)
         ).all()
-        for row in found:
-            target = current_target(row.channel, WidgetSettings.from_stored(row.settings))
-            if target:
-                conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(target=target))
+        settings = {row.widget_id: WidgetSettings.from_stored(row.settings) for row in found}
+        readdress(conn, found, lambda row: settings[row.widget_id])
         count = conn.execute(
             update(deliveries).where(chosen).values(
                 status="pending", attempts=0, next_attempt_at=now, lease_until=None, leased_by=None,

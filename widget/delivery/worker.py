@@ -25,6 +25,7 @@ from .. import signals
 from ..db import worker_store
 from ..housekeeping import TASKS
 from ..links import admin_lead_url
+from ..routing import every_address
 from ..state import DeliveryThreads, get_state
 from . import leases, queue
 from .base import Job, Outcome
@@ -223,7 +224,9 @@ def announce(app: Flask, job: Job, outcome: Outcome, status: str) -> None:
 
         subject, body = alert_text(app, job, outcome, status)
         settings = job.widget.settings
-        send_alert(app, subject, body, to=[settings.alert_email], fallback_to=list(settings.notify_emails))
+        # A group practice may have no main list: then every service's and location's list hears.
+        send_alert(app, subject, body, to=[settings.alert_email],
+                   fallback_to=list(settings.notify_emails) or every_address(settings))
 
 
 def alert_text(app: Flask, job: Job, outcome: Outcome, status: str) -> tuple[str, str]:

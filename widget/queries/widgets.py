@@ -12,9 +12,9 @@ from sqlalchemy.engine import Connection
 
 from ..db import Store
 from ..models import Widget, new_webhook_secret, new_widget_id
-from ..routing import current_target
-from ..schema import deliveries, widgets
+from ..schema import widgets
 from ..settings import WidgetSettings
+from .readdress import pending_of, readdress
 from .widget_cache import forget
 
 
@@ -75,14 +75,8 @@ def save_settings(store: Store, widget_id: str, settings: WidgetSettings, name: 
 
 
 def _retarget_pending(conn: Connection, widget_id: str, settings: WidgetSettings) -> None:
-    """Point deliveries still waiting to be sent at the addresses just saved (a fixed typo counts)."""
-    for channel in ("email", "webhook"):
-        target = current_target(channel, settings)
-        if target:
-            conn.execute(update(deliveries).where(
-                deliveries.c.widget_id == widget_id, deliveries.c.channel == channel,
-                deliveries.c.status == "pending",
-            ).values(target=target))
+    """Point deliveries still waiting to be sent where the settings just saved route them (a fixed typo counts)."""
+    readdress(conn, pending_of(conn, widget_id), lambda _row: settings)
 
 
 def rotate_webhook_secret(store: Store, widget_id: str, now: float | None = None) -> str:
@@ -127,6 +121,7 @@ def import_widgets(store: Store, items: Iterable[WidgetImport]) -> tuple[int, in
                 old_url = WidgetSettings.from_stored(row.settings).webhook_url
                 if row.webhook_disabled_at and new_url and new_url != old_url:
                     moved.append(item.id)
+                _retarget_pending(conn, item.id, item.settings)
                 conn.execute(update(widgets).where(widgets.c.id == item.id).values(**values))
                 updated += 1
             else:

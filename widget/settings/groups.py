@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from pydantic import model_validator
 
 from ..i18n import LANGUAGES, N_
-from .kinds import Flag, FontStack, Group, HexColour, WebAddress, WholeNumber, crisis_line, fail
+from .kinds import EmailAddress, Flag, FontStack, Group, HexColour, ListOf, WebAddress, WholeNumber, crisis_line, fail
 from .localised import LocalisedText
 
 # The kinds of localised text: one version per language, each checked like a plain text.
@@ -63,6 +63,8 @@ class Service(Group):
     """One line about it."""
     url: WebAddress = ""
     """Its page on the practice's site."""
+    notify_emails: ListOf(EmailAddress, 10, unique=True) = []
+    """Who is emailed about requests for this service instead of the widget's list; empty: the widget's list."""
 
 
 class Location(Group):
@@ -78,6 +80,8 @@ class Location(Group):
     """Sessions happen online (telehealth): the card says so in the visitor's language."""
     url: WebAddress = ""
     """Its page on the practice's site."""
+    notify_emails: ListOf(EmailAddress, 10, unique=True) = []
+    """Who is emailed about requests for this location instead of the widget's list; empty: the widget's list."""
 
     @model_validator(mode="before")
     @classmethod
