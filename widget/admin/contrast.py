@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from flask import jsonify
 from werkzeug.wrappers import Response
 
+from ..settings.colours import TransparentColourError, css_colour
 from ..settings.kinds import HEX_COLOUR
 from .auth import login_required
 from .blueprint import blueprint
@@ -58,8 +59,16 @@ def contrast_warnings(colours: Mapping[str, str]) -> list[str]:
 
 
 def form_colours(form: SettingsForm) -> dict[str, str]:
-    """Return the theme colours as typed in the settings form."""
-    return {name: field.data or "" for name, field in form.theme.form._fields.items() if name.endswith("_color")}
+    """Return the theme colours typed in the settings form, as hex where they are colours (see ``css_colour``)."""
+    return {name: _as_hex(field.data or "") for name, field in form.theme.form._fields.items()
+            if name.endswith("_color")}
+
+
+def _as_hex(typed: str) -> str:
+    try:
+        return css_colour(typed) or typed
+    except TransparentColourError:
+        return typed
 
 
 @blueprint.post("/contrast")
