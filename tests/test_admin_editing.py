@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -31,6 +31,15 @@ def admin(app: Flask) -> FlaskClient:
     return signed_in(app.test_client())
 
 
+@pytest.fixture
+def with_smtp(make_app: Callable[..., Flask]) -> Iterator[tuple[Flask, FlaskClient, SmtpServer]]:
+    """An app sending email to a real SMTP server on loopback, and a signed-in admin."""
+    with SmtpServer() as smtp:
+        app = make_app(RTR_SMTP_HOST="127.0.0.1", RTR_SMTP_PORT=smtp.port, RTR_SMTP_SECURITY="none")
+        app.test_cli_runner().invoke(args=["rtr", "demo"])
+        yield app, signed_in(app.test_client()), smtp
+
+
 def _saved_values(html: str) -> list[list[str]] | None:
     found = re.search(r'<script type="application/json" id="saved-values">(.*?)</script>', html, re.S)
     return json.loads(found.group(1)) if found else None
@@ -39,41 +48,36 @@ def _saved_values(html: str) -> list[list[str]] | None:
 # Send a test with what is on screen ---------------------------------------------------------
 
 def test_send_a_test_uses_the_unsaved_addresses_saves_nothing_and_keeps_the_edits(
-        make_app: Callable[..., Flask]) -> None:
-    with SmtpServer() as smtp:
-        app = make_app(RTR_SMTP_HOST="127.0.0.1", RTR_SMTP_PORT=smtp.port, RTR_SMTP_SECURITY="none")
-        app.test_cli_runner().invoke(args=["rtr", "demo"])
-        client = signed_in(app.test_client())
-        fields = edit_form(client)
-        fields.update({"notify_emails": "typed-not-saved@example.com", "heading-en": "Typed, not saved"})
-        response = client.post(TEST, data=fields)
-        html = response.get_data(as_text=True)
-        assert response.status_code == 200
-        assert "Email: delivered." in html[html.index('id="test-outcome"'):]
-        assert [r.rcpt_tos for r in smtp.received] == [["typed-not-saved@example.com"]]
-        kept = read_form(html)
-        assert kept["notify_emails"] == "typed-not-saved@example.com" and kept["heading-en"] == "Typed, not saved"
-        saved = get_widget(store_of(app), "demo")
-        assert saved.version == 1 and saved.settings.notify_emails != ["typed-not-saved@example.com"]
-        assert ["heading-en", "Ready to rebuild?"] in _saved_values(html), "the page knows what is saved"
-        assert "unsaved settings" in entries(store_of(app))[0][0].detail
+        with_smtp: tuple[Flask, FlaskClient, SmtpServer]) -> None:
+    app, client, smtp = with_smtp
+    fields = edit_form(client)
+    fields.update({"notify_emails": "typed-not-saved@example.com", "heading-en": "Typed, not saved"})
+    response = client.post(TEST, data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Email: delivered." in html[html.index('id="test-outcome"'):]
+    assert [r.rcpt_tos for r in smtp.received] == [["typed-not-saved@example.com"]]
+    kept = read_form(html)
+    assert kept["notify_emails"] == "typed-not-saved@example.com" and kept["heading-en"] == "Typed, not saved"
+    saved = get_widget(store_of(app), "demo")
+    assert saved.version == 1 and saved.settings.notify_emails != ["typed-not-saved@example.com"]
+    assert ["heading-en", "Ready to rebuild?"] in _saved_values(html), "the page knows what is saved"
+    assert "unsaved settings" in entries(store_of(app))[0][0].detail
 
 
-def test_send_a_test_refuses_what_save_would_refuse_and_sends_nothing(make_app: Callable[..., Flask]) -> None:
-    with SmtpServer() as smtp:
-        app = make_app(RTR_SMTP_HOST="127.0.0.1", RTR_SMTP_PORT=smtp.port, RTR_SMTP_SECURITY="none")
-        app.test_cli_runner().invoke(args=["rtr", "demo"])
-        client = signed_in(app.test_client())
-        fields = edit_form(client)
-        fields.update({"notify_emails": "intake@example.com\nnot an address", "intro-en": "Kept as typed"})
-        response = client.post(TEST, data=fields)
-        html = response.get_data(as_text=True)
-        assert response.status_code == 400
-        assert "Line 2: This isn&#39;t a valid email address." in error_of(html, "notify_emails")
-        assert "Not sent: first change the fields marked above. Nothing was saved." in html
-        assert read_form(html)["intro-en"] == "Kept as typed"
-        assert smtp.received == []
-        assert get_widget(store_of(app), "demo").version == 1
+def test_send_a_test_refuses_what_save_would_refuse_and_sends_nothing(
+        with_smtp: tuple[Flask, FlaskClient, SmtpServer]) -> None:
+    app, client, smtp = with_smtp
+    fields = edit_form(client)
+    fields.update({"notify_emails": "intake@example.com\nnot an address", "intro-en": "Kept as typed"})
+    response = client.post(TEST, data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Line 2: This isn&#39;t a valid email address." in error_of(html, "notify_emails")
+    assert "Not sent: first change the fields marked above. Nothing was saved." in html
+    assert read_form(html)["intro-en"] == "Kept as typed"
+    assert smtp.received == []
+    assert get_widget(store_of(app), "demo").version == 1
 
 
 def test_an_expired_send_a_test_keeps_the_edits(admin: FlaskClient, app: Flask) -> None:
