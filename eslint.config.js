@@ -4,7 +4,7 @@ import globals from 'globals';
 
 export default [
   {
-    files: ['js/embed.js', 'static/rtr/frame.js', 'static/rtr/admin/admin.js'],
+    files: ['js/embed.js', 'static/rtr/frame.js', 'static/rtr/admin/admin.js', 'static/rtr/admin/editor.js'],
     ...js.configs.recommended,
     languageOptions: { ecmaVersion: 2022, sourceType: 'script', globals: globals.browser },
     rules: {

@@ -79,11 +79,11 @@ def test_preview_follows_colours_and_warns_about_contrast(app: Flask, admin_user
         sign_in(page, base)
         page.goto(f"{base}/admin/widgets/demo")
         assert page.locator("#contrast-warnings .warning").count() == 0
-        page.get_by_label("Text colour").fill("#aaaaaa")
+        page.get_by_label("Text colour", exact=True).fill("#aaaaaa")
         page.locator("#contrast-warnings .warning", has_text="Text on the card background").wait_for()
         preview = page.frame_locator("#preview-frame")
         expect(preview.locator("body")).to_have_css("color", "rgb(170, 170, 170)")
-        page.get_by_label("Text colour").fill("#222222")
+        page.get_by_label("Text colour", exact=True).fill("#222222")
         expect(page.locator("#contrast-warnings .warning")).to_have_count(0)
         expect(preview.locator("body")).to_have_css("color", "rgb(34, 34, 34)")
 
@@ -156,7 +156,7 @@ def test_admin_pages_pass_axe_and_fit_the_width(app: Flask, live_server: ServerT
             assert_accessible_page(page, base + path)
         page.goto(f"{base}/admin/widgets/demo")
         page.get_by_label("Heading, English", exact=True).fill("")
-        page.get_by_label("Accent colour (buttons and links)").fill("pink")
+        page.get_by_label("Accent colour (buttons and links)", exact=True).fill("pinkish")
         page.get_by_role("button", name="Save", exact=True).click()
         page.locator("#form-errors").wait_for()
         assert_accessible_page(page)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from widget.settings import WidgetSettings, consent_version, demo_settings, validate_settings
-from widget.settings.kinds import FALLBACK_MESSAGE
+from widget.settings.kinds import COLOUR_MESSAGE, FALLBACK_MESSAGE
 
 
 def test_defaults_and_demo_are_valid_and_round_trip_through_json() -> None:
@@ -93,8 +93,10 @@ def _with(path: str, value: object) -> dict[str, Any]:
         ("steps.1", None, "steps.1", "Each step has a title and a text."),
         ("services.0.url", "//evil.example", "services.0.url",
          "Use a full web address starting with http:// or https://."),
-        ("theme.accent_color", "red", "theme.accent_color", "Use a hex colour like #7a3e5d."),
-        ("theme.background_color", "#12345", "theme.background_color", "Use a hex colour like #7a3e5d."),
+        ("theme.accent_color", "reddish", "theme.accent_color", COLOUR_MESSAGE),
+        ("theme.background_color", "#12345", "theme.background_color", COLOUR_MESSAGE),
+        ("theme.text_color", "rgba(0, 0, 0, 0.5)", "theme.text_color",
+         "Use a colour without transparency, so the card stays readable on any page."),
         ("theme.radius", 99, "theme.radius", "Use a whole number from 0 to 32."),
         ("theme.radius", True, "theme.radius", "Use a whole number from 0 to 32."),
         ("theme.font_stack", "x;}</style><script>", "theme.font_stack",
@@ -185,7 +187,7 @@ def test_values_are_cleaned_once_here() -> None:
 
 def test_on_errors_each_bad_setting_falls_back_and_the_rest_is_kept() -> None:
     saved = WidgetSettings(heading="Saved heading", theme={"accent_color": "#112233"})
-    clean, errors = validate_settings({"heading": "", "intro": "Typed", "theme": {"accent_color": "pink"}},
+    clean, errors = validate_settings({"heading": "", "intro": "Typed", "theme": {"accent_color": "pinkish"}},
                                       fallback=saved)
     assert set(errors) == {"heading.en", "theme.accent_color"}
     assert (clean.heading.en, clean.intro.en, clean.theme.accent_color) == ("Saved heading", "Typed", "#112233")

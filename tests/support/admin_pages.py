@@ -25,12 +25,14 @@ class FormReader(HTMLParser):
         self._select: str | None = None
         self._first_option: str | None = None
         self._selected = False
+        self._templates = 0  # inside <template>: inert, never submitted
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        self._templates += tag == "template"
         if tag == "form" and (self.form_id is None or a.get("id") == self.form_id) and not self.fields:
             self.inside = True
-        if not self.inside:
+        if not self.inside or self._templates:
             return
         name = a.get("name")
         if tag == "input" and name:
@@ -52,6 +54,7 @@ class FormReader(HTMLParser):
                 self._selected = True
 
     def handle_endtag(self, tag: str) -> None:
+        self._templates -= tag == "template"
         if tag == "form" and self.inside:
             self.inside = False
         elif tag == "textarea":

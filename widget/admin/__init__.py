@@ -11,7 +11,6 @@ from . import (  # noqa: F401
     accounts,
     audit,
     card_height,
-    contrast,
     csv_export,
     delivery_settings,
     invitations,

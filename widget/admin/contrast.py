@@ -1,16 +1,13 @@
-"""The WCAG contrast check of a theme's colours: the one implementation, which the edit page asks as you type."""
+"""The WCAG contrast check of a theme's colours: the one implementation, which the edit page asks as you type
+(through the settings check, ``widget.admin.preview.check_settings``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import jsonify
-from werkzeug.wrappers import Response
-
+from ..settings.colours import TransparentColourError, css_colour
 from ..settings.kinds import HEX_COLOUR
-from .auth import login_required
-from .blueprint import blueprint
-from .settings_form import SettingsForm, posted_form
+from .settings_form import SettingsForm
 
 AA_NORMAL_TEXT = 4.5
 WHITE = "#ffffff"
@@ -58,13 +55,13 @@ def contrast_warnings(colours: Mapping[str, str]) -> list[str]:
 
 
 def form_colours(form: SettingsForm) -> dict[str, str]:
-    """Return the theme colours as typed in the settings form."""
-    return {name: field.data or "" for name, field in form.theme.form._fields.items() if name.endswith("_color")}
+    """Return the theme colours typed in the settings form, as hex where they are colours (see ``css_colour``)."""
+    return {name: _as_hex(field.data or "") for name, field in form.theme.form._fields.items()
+            if name.endswith("_color")}
 
 
-@blueprint.post("/contrast")
-@login_required
-def contrast() -> Response:
-    """Answer the settings form's contrast warnings as JSON: ``{"warnings": [...]}`` (admin.js shows them)."""
-    form = posted_form("This page expired; reload it to check the colours again.")
-    return jsonify(warnings=contrast_warnings(form_colours(form)))
+def _as_hex(typed: str) -> str:
+    try:
+        return css_colour(typed) or typed
+    except TransparentColourError:
+        return typed

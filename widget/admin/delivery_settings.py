@@ -6,6 +6,7 @@ edited in the settings form; this module holds what acts on the outside world.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from ..delivery import email as email_channel
 from ..delivery import webhook as webhook_channel
 from ..delivery.base import Outcome
 from ..delivery.smtp_config import effective_smtp, save_smtp_overrides, smtp_overrides
+from ..models import Widget
 from ..queries.audit import record
 from ..queries.widgets import rotate_webhook_secret
 from ..routing import every_address
@@ -24,8 +26,9 @@ from ..state import get_state
 from . import smtp_presets
 from .auth import actor, login_required
 from .blueprint import blueprint
-from .forms import ActionForm, AdminForm
+from .forms import ActionForm, AdminForm, csrf_failed
 from .session import flash
+from .settings_form import check, submitted_form
 from .widget_page import expired_button, load_widget
 from .widgets import render_edit, send_waiting_webhooks
 
@@ -63,18 +66,41 @@ def rotate_secret(widget_id: str) -> Any:
 @blueprint.post("/widgets/<widget_id>/test")
 @login_required
 def send_test(widget_id: str) -> Any:
-    """Run a real delivery to the saved email addresses and webhook; show each outcome."""
+    """Run a real delivery to the addresses and webhook on screen (saved or not); save nothing.
+
+    The button posts the whole settings form, checked as Save checks it; the page comes back with
+    what was typed. A post without the settings (a page from an older version) tests the saved ones.
+    """
     widget = load_widget(widget_id)
-    if not ActionForm().validate_on_submit():
-        return expired_button(widget)
+    if "practice_name" not in request.form:
+        if not ActionForm().validate_on_submit():
+            return expired_button(widget)
+        return render_edit(widget, test_outcomes=_run_test(widget, widget), test_ran=True)
+    form = submitted_form()
+    form.validate()
+    clean, ok = check(form)
+    if csrf_failed(form):
+        return render_edit(widget, form, status=400, settings=clean, test_ran=True,
+                           test_problem="This page was open too long; press Send a test again.")
+    if not ok:
+        return render_edit(widget, form, status=400, settings=clean, test_ran=True,
+                           test_problem="Not sent: first change the fields marked above. Nothing was saved.")
+    on_screen = dataclasses.replace(widget, settings=clean, name=(form.name.data or "").strip())
+    return render_edit(widget, form, settings=clean, test_outcomes=_run_test(widget, on_screen), test_ran=True)
+
+
+def _run_test(saved: Widget, on_screen: Widget) -> list[tuple[str, Outcome]]:
+    """Send a test email and webhook event with on_screen's settings; audit it under the saved widget."""
     outcomes: list[tuple[str, Outcome]] = []
-    if every_address(widget.settings):
-        outcomes.append(("Email", email_channel.send_test(widget)))
-    if widget.settings.webhook_url:
-        outcomes.append(("Webhook", webhook_channel.send_test(widget)))
+    if every_address(on_screen.settings):
+        outcomes.append(("Email", email_channel.send_test(on_screen)))
+    if on_screen.settings.webhook_url:
+        outcomes.append(("Webhook", webhook_channel.send_test(on_screen)))
     channels = ", ".join(f"{name.lower()} {outcome.status}" for name, outcome in outcomes)
-    record(get_state().store, actor(), "widget.test_sent", channels or "nothing configured", widget_id=widget.id)
-    return render_edit(widget, test_outcomes=outcomes, test_ran=True)
+    unsaved = " (unsaved settings)" if on_screen.settings != saved.settings else ""
+    record(get_state().store, actor(), "widget.test_sent", (channels or "nothing configured") + unsaved,
+           widget_id=saved.id)
+    return outcomes
 
 
 @blueprint.post("/widgets/<widget_id>/enable-webhook")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import request
+from flask import jsonify, request
 from werkzeug.wrappers import Response
 
 from ..frame import render_frame_preview
@@ -12,6 +12,8 @@ from ..i18n import supported
 from ..models import Widget
 from .auth import login_required
 from .blueprint import blueprint
+from .contrast import contrast_warnings, form_colours
+from .editing import errors_by_name
 from .settings_form import check, posted_form
 from .widget_page import load_widget
 
@@ -43,3 +45,18 @@ def preview(widget_id: str) -> Response:
         clean, _ok = check(form, resolve_webhook=False, fallback=widget.settings)
         widget = dataclasses.replace(widget, settings=clean)
     return preview_response(widget, language)
+
+
+@blueprint.post("/widgets/<widget_id>/check")
+@login_required
+def check_settings(widget_id: str) -> Response:
+    """Answer, as JSON, what each typed field still needs and the colours' contrast warnings (admin.js shows them).
+
+    ``{"errors": {"theme-accent_color": "..."}, "groups": {"services": ["..."]}, "warnings": ["..."]}``,
+    checked as Save checks them, except the webhook's DNS lookup (this runs as the admin types).
+    """
+    load_widget(widget_id)
+    form = posted_form("This page expired; reload it to check your changes again.")
+    check(form, resolve_webhook=False)
+    return jsonify(errors=errors_by_name(form), groups=form.group_errors,
+                   warnings=contrast_warnings(form_colours(form)))

@@ -22,6 +22,7 @@ from .auth import actor, login_required
 from .blueprint import blueprint
 from .card_height import WIDTHS
 from .contrast import contrast_warnings, form_colours
+from .editing import change_rows, growable, row_template, submitted_values
 from .forms import ActionForm, NewWidgetForm, csrf_failed
 from .language_notes import gap_notes, notes_by_field
 from .saved_emails import email_setup
@@ -45,17 +46,26 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
                 settings: WidgetSettings | None = None, **extra: Any) -> Any:
     """Render the edit page: settings form, preview, snippets and delivery tools.
 
-    ``settings`` (default: the saved ones) are what the language notes describe: on a refused save,
-    the settings as typed.
+    ``form`` is what was typed when the page comes back from a POST that saved nothing (an error,
+    a test, a row added); then the page carries the saved values for admin.js's unsaved-changes
+    warning. ``settings`` (default: the saved ones) are what the language notes describe: on a
+    refused save, the settings as typed.
     """
-    form = form or build_form(widget.name, widget.settings)
-    notes = gap_notes(form, settings or widget.settings)
+    saved = build_form(widget.name, widget.settings)
+    notes = gap_notes(form or saved, settings or widget.settings)
     return render_template(
-        "rtr/admin/widget_edit.html", widget=widget, form=form, action_form=ActionForm(),
-        snippets=snippets(widget), contrast=contrast_warnings(form_colours(form)), card_widths=WIDTHS,
+        "rtr/admin/widget_edit.html", widget=widget, form=form or saved, action_form=ActionForm(),
+        snippets=snippets(widget), contrast=contrast_warnings(form_colours(form or saved)), card_widths=WIDTHS,
         card_measured=stored(get_state().store, widget.id), gap_notes=notes, field_notes=notes_by_field(notes),
-        languages=LANGUAGE_NAMES, **extra,
+        languages=LANGUAGE_NAMES, saved_values=submitted_values(saved) if form else None,
+        row_templates={rows.name: row_template(rows) for rows in growable(form or saved)}, **extra,
     ), status
+
+
+def created_page(widget: Widget, copied_from: Widget | None = None) -> str:
+    """Show a new widget's snippet first, then its webhook secret (shown only this once)."""
+    inline = snippets(widget)[0]
+    return render_template("rtr/admin/widget_created.html", widget=widget, copied_from=copied_from, snippet=inline)
 
 
 @blueprint.get("/", endpoint="widgets")
@@ -80,7 +90,7 @@ def new_widget() -> Any:
         else:
             widget = create_widget(get_state().store, name, settings)
             record(get_state().store, actor(), "widget.created", widget_id=widget.id)
-            return render_template("rtr/admin/widget_created.html", widget=widget, copied_from=None)
+            return created_page(widget)
     return render_template("rtr/admin/widget_new.html", form=form), 400 if form.errors else 200
 
 
@@ -92,6 +102,8 @@ def edit_widget(widget_id: str) -> Any:
     if request.method != "POST":
         return render_edit(widget)
     form = submitted_form()
+    if request.form.get("row_action"):  # the no-JavaScript Add and Remove buttons: change rows, save nothing
+        return render_edit(widget, form, rows_changed=change_rows(form, request.form["row_action"]))
     form.validate()
     clean, ok = check(form)
     if csrf_failed(form) or not ok:
@@ -122,7 +134,7 @@ def duplicate_widget(widget_id: str) -> Any:
     store = get_state().store
     copy = create_widget(store, f"{widget.name} (copy)"[:200], widget.settings)
     record(store, actor(), "widget.duplicated", f"copied from {widget.id}", widget_id=copy.id)
-    return render_template("rtr/admin/widget_created.html", widget=copy, copied_from=widget)
+    return created_page(copy, copied_from=widget)
 
 
 @blueprint.route("/widgets/<widget_id>/delete", methods=["GET", "POST"], endpoint="delete_widget")

@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from ..email_address import check_email
 from ..origins import is_web_address, normalise_origin
 from ..ssrf import url_problem
+from .colours import TransparentColourError, css_colour
 
 Errors = dict[str, str]
 
@@ -145,14 +146,21 @@ def crisis_line(value: str) -> str:
     return value
 
 
-def _hex_colour(value: Any) -> str:
-    if not isinstance(value, str) or not HEX_COLOUR.match(value.strip()):
-        fail("Use a hex colour like #7a3e5d.")
-    return value.strip().lower()
+COLOUR_MESSAGE = "Use a colour like #7a3e5d, rgb(122, 62, 93) or a name like teal."
 
 
-#: ``#rgb`` or ``#rrggbb``, stored in lower case.
-HexColour = Annotated[str, Field(json_schema_extra={"pattern": HEX_COLOUR.pattern}), BeforeValidator(_hex_colour)]
+def _colour(value: Any) -> str:
+    try:
+        colour = css_colour(value) if isinstance(value, str) else None
+    except TransparentColourError:
+        fail("Use a colour without transparency, so the card stays readable on any page.")
+    if colour is None:
+        fail(COLOUR_MESSAGE)
+    return colour
+
+
+#: A colour as people type it (hex, rgb(), hsl() or a CSS name), stored as ``#rgb`` or ``#rrggbb`` in lower case.
+HexColour = Annotated[str, Field(json_schema_extra={"pattern": HEX_COLOUR.pattern}), BeforeValidator(_colour)]
 
 
 def _font_stack(value: Any) -> str:

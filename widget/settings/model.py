@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from pydantic import ValidationError, model_validator
 
 from ..i18n import LANGUAGES, N_, language_name
+from .best_effort import best_effort
 from .groups import (
     DEFAULT_STEPS,
     CrisisNotice,
@@ -165,7 +166,7 @@ class WidgetSettings(Group):
         try:
             return cls.model_validate(document, context={"stored": True})
         except ValidationError as error:
-            return _best_effort(document, error_messages(error), cls())
+            return best_effort(cls, document, error_messages(error), cls())
 
     def shown_in(self, language: str) -> Any:
         """Return these settings as a card in language reads them: every text the string to show."""
@@ -200,11 +201,11 @@ def validate_settings(raw: Any, webhook_allow_private: bool | None = None, *,
         clean = WidgetSettings.model_validate(raw, context={"webhook_allow_private": webhook_allow_private})
     except ValidationError as error:
         errors = error_messages(error)
-        clean = _best_effort(raw, errors, fallback or WidgetSettings())
+        clean = best_effort(WidgetSettings, raw, errors, fallback or WidgetSettings())
     unwritten = _unwritten(clean, errors)
     if unwritten:
         errors.update(unwritten)
-        clean = _best_effort(raw, errors, fallback or WidgetSettings())
+        clean = best_effort(WidgetSettings, raw, errors, fallback or WidgetSettings())
     return clean, errors
 
 
@@ -213,18 +214,6 @@ def _unwritten(settings: WidgetSettings, errors: Errors) -> Errors:
     message = f"Write this in {language_name(settings.language)}, the widget's language."
     return {path: message for path in missing_in_own_language(settings, settings.language)
             if not any(path == failed or path.startswith(failed + ".") for failed in errors)}
-
-
-def _best_effort(raw: Any, errors: Errors, fallback: WidgetSettings) -> WidgetSettings:
-    """Return raw with every failing top-level setting taken from fallback (or fallback itself)."""
-    if not isinstance(raw, dict):
-        return fallback
-    failed = {path.split(".", 1)[0] for path in errors}
-    kept = {key: value for key, value in raw.items() if key not in failed and key in WidgetSettings.model_fields}
-    try:
-        return WidgetSettings.model_validate({**fallback.model_dump(), **kept})
-    except ValidationError:  # a rule across settings (HubSpot ids) still fails
-        return fallback
 
 
 def consent_version(consent_text: str) -> str:

@@ -1,4 +1,5 @@
-/* Ready to Rebuild admin: copy buttons, the live preview and its contrast warnings.
+/* Ready to Rebuild admin: copy buttons, the card's measured height, email server presets.
+   The settings form's own behaviour is in editor.js.
    Every page works without it; configured text is only ever set with textContent. */
 (function () {
   'use strict';
@@ -36,61 +37,6 @@
       if (status) status.textContent = 'Press Ctrl+C (or ⌘C) to copy the selected text.';
     });
   });
-
-  // Contrast warnings: the server checks the colours (widget/admin/contrast.py); this only shows them.
-  function showContrast(form, box) {
-    fetch(form.getAttribute('data-contrast-url'), {
-      method: 'POST', body: new FormData(form), credentials: 'same-origin', headers: {Accept: 'application/json'}
-    }).then(function (response) {
-      return response.ok ? response.json() : null;
-    }).then(function (answer) {
-      if (!answer) return;
-      box.replaceChildren.apply(box, answer.warnings.map(function (text) {
-        var p = d.createElement('p');
-        p.className = 'warning';
-        p.textContent = text;
-        return p;
-      }));
-    }, function () { /* offline for a moment: keep the last warnings */ });
-  }
-
-  // Live preview: post a copy of the form (unsaved settings) into the preview iframe.
-  function setUpPreview(form) {
-    var frame = d.getElementById(form.getAttribute('data-preview-target'));
-    var status = d.getElementById('preview-status');
-    var contrast = d.getElementById('contrast-warnings');
-    var timer = null;
-    function refresh() {
-      var action = form.getAttribute('action');
-      form.setAttribute('action', form.getAttribute('data-preview-url'));
-      form.setAttribute('target', frame.name);
-      HTMLFormElement.prototype.submit.call(form);
-      form.setAttribute('action', action);
-      form.removeAttribute('target');
-      if (status) status.textContent = 'Updating the preview…';
-    }
-    function changed() {
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        refresh();
-        if (contrast) showContrast(form, contrast);
-      }, 350);
-    }
-    form.addEventListener('input', changed);
-    form.addEventListener('change', changed);
-    // The language switch sits beside the preview (form="settings-form"): show that language at once.
-    var languages = d.getElementById('preview-language');
-    if (languages) {
-      languages.addEventListener('change', function () {
-        clearTimeout(timer);
-        timer = 0;
-        refresh();
-      });
-    }
-    frame.addEventListener('load', function () {
-      if (status && timer !== null) status.textContent = 'The preview shows your unsaved changes.';
-    });
-  }
 
   // The inline snippet's reserved height: draw the saved card at each width the server asks for,
   // off screen, and send the heights (widget/admin/card_height.py) when they are not current.
@@ -171,7 +117,6 @@
 
   function start() {
     d.querySelectorAll('form[data-fills]').forEach(setUpPresets);
-    d.querySelectorAll('form[data-preview-url]').forEach(setUpPreview);
     d.querySelectorAll('#snippets[data-measured=stale]').forEach(measureCard);
   }
 
