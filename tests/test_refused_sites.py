@@ -44,6 +44,7 @@ def test_an_unlisted_site_gets_a_link_to_the_card_page_in_any_frame(guarded: Fla
     assert 'href="http://localhost/w/demo?lang=es"' in html and 'target="_top"' in html
     assert "<form" not in html and 'name="token"' not in html, "the card itself never reaches that site"
     assert "988" in html, "the crisis numbers stay"
+    assert "Este sitio web no puede mostrar aquí el formulario" in html, "in the language the snippet asked for"
     assert "data-refused" in html and f'data-parent-origin="{STRANGER}"' in html
     assert "Set-Cookie" not in response.headers
     [site] = _refused(guarded)

@@ -23,6 +23,7 @@ from .card_height import WIDTHS
 from .contrast import contrast_warnings, form_colours
 from .forms import ActionForm, NewWidgetForm, csrf_failed
 from .language_notes import gap_notes, notes_by_field
+from .refused_sites import refused_by_widget, refused_sites
 from .saved_emails import email_setup
 from .session import flash
 from .settings_form import LANGUAGE_NAMES, SettingsForm, build_form, check, submitted_form
@@ -53,7 +54,7 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
         "rtr/admin/widget_edit.html", widget=widget, form=form, action_form=ActionForm(),
         snippets=snippets(widget), contrast=contrast_warnings(form_colours(form)), card_widths=WIDTHS,
         card_measured=stored(get_state().store, widget.id), gap_notes=notes, field_notes=notes_by_field(notes),
-        languages=LANGUAGE_NAMES, **extra,
+        languages=LANGUAGE_NAMES, refused_sites=refused_sites(widget), **extra,
     ), status
 
 
@@ -61,7 +62,8 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
 @login_required
 def widget_list() -> str:
     """List every widget with its links, and whether email can leave this server."""
-    return render_template("rtr/admin/widgets.html", widgets=list_widgets(get_state().store),
+    widgets = list_widgets(get_state().store)
+    return render_template("rtr/admin/widgets.html", widgets=widgets, refused=refused_by_widget(widgets),
                            action_form=ActionForm(), email=email_setup(current_app._get_current_object()))
 
 

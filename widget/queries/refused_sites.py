@@ -71,7 +71,7 @@ def refused_for(store: Store, widget_id: str) -> list[RefusedSite]:
     return [RefusedSite(r.origin, r.page, r.kind, r.attempts, r.first_seen, r.last_seen) for r in rows]
 
 
-def refused_counts(store: Store) -> dict[str, list[str]]:
+def refused_origins(store: Store) -> dict[str, list[str]]:
     """Return each widget's refused origins (for the widgets list)."""
     with store.reading() as conn:
         rows = conn.execute(select(refused_sites.c.widget_id, refused_sites.c.origin)
