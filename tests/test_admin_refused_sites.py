@@ -99,3 +99,14 @@ def test_sites_allowed_by_saving_the_form_leave_the_list(guarded: Flask, admin: 
                                          allowed_origins=["desertbloom.example", "blog.desertbloom.example"]))
     page = admin.get(EDIT).get_data(as_text=True)
     assert OWN_BLOG not in page.split('id="refused-sites"')[1].split("</section>")[0]
+
+
+def test_allow_on_a_full_list_says_so_and_changes_nothing(guarded: Flask, admin: FlaskClient) -> None:
+    store = store_of(guarded)
+    full = [f"site{n}.example" for n in range(20)]  # 40 origins with their www twins
+    save_settings(store, "demo", changed(get_widget(store, "demo").settings, allowed_origins=full))
+    note_refusal(store, "demo", OWN_BLOG, "", "frame")
+    before = get_widget(store, "demo").settings.allowed_origins
+    page = admin.get(_allow(admin, OWN_BLOG).headers["Location"]).get_data(as_text=True)
+    assert "Not allowed: At most 40" in page and "Remove a site under" in page
+    assert get_widget(store, "demo").settings.allowed_origins == before
