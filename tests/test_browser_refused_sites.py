@@ -54,7 +54,7 @@ def test_an_unlisted_site_shows_a_link_the_admin_allows_it_and_the_card_shows(
         assert page.evaluate("window.__violations") == [] and page.evaluate("window.__events") == []
 
         sign_in_page(page, widget, USER, PASSWORD)
-        page.goto(widget + "/admin/")
+        assert_accessible_page(page, widget + "/admin/")
         page.get_by_role("link", name="1 site tried to show this widget").click()
         section = page.locator("#refused-sites")
         assert site in section.inner_text() and "on " + site + "/blog/trust" in section.inner_text()
