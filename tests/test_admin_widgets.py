@@ -124,9 +124,9 @@ BAD_INPUT = [
     ("theme-accent_color", "purplish", "colour like #7a3e5d, rgb(122, 62, 93) or a name like teal"),
     ("theme-text_color", "#12345", "colour like #7a3e5d"),
     ("theme-background_color", "rgb(0,0,0,0.5)", "without transparency"),
-    ("allowed_origins", "https://www.example.com/blog", "Line 1: Use scheme://host[:port] only"),
-    ("allowed_origins", "https://ok.example.com\nexample.com", "Line 2: Use scheme://host[:port] only"),
-    ("allowed_origins", "ftp://example.com", "Line 1: Use scheme://host[:port] only"),
+    ("allowed_origins", "intake@example.com", "Line 1: That looks like an email address"),
+    ("allowed_origins", "https://ok.example.com\nexample", "Line 2: Type your website&#39;s address"),
+    ("allowed_origins", "ftp://example.com", "Line 1: Type your website&#39;s address"),
     ("notify_emails", "intake@example.com\nnot an address", "Line 2: This isn&#39;t a valid email address."),
     ("alert_email", "ops@", "This isn&#39;t a valid email address."),
     ("crisis_notice-en", "Please call us.", "988 or 911"),
@@ -145,7 +145,7 @@ BAD_INPUT = [
     ("services-1-url", "https://[::1/services", "starting with http:// or https://"),
     ("locations-0-url", "http://example.com:port/", "starting with http:// or https://"),
     ("webhook_url", "https://[crm.example.com/hook", "starting with http:// or https://"),
-    ("allowed_origins", "https://ok.example.com\nhttps://[", "Line 2: Use scheme://host[:port] only"),
+    ("allowed_origins", "https://ok.example.com\nhttps://[", "Line 2: Type your website&#39;s address"),
 ]
 
 

@@ -59,7 +59,8 @@ def test_frame_ancestors_come_from_the_allowed_origins(app: Flask, client: Flask
     save_settings(store, "demo", changed(get_widget(store, "demo").settings, allowed_origins=origins))
     for path in ("/w/demo/frame", "/w/demo"):
         csp = _csp(client.get(path).headers["Content-Security-Policy"])
-        assert csp["frame-ancestors"] == "'self' https://www.practice.example https://blog.practice.example:8443"
+        assert csp["frame-ancestors"] == ("'self' https://www.practice.example https://practice.example "
+                                           "https://blog.practice.example:8443")
 
 
 def test_every_answer_to_a_submission_carries_the_headers(make_app: Callable[..., Flask]) -> None:

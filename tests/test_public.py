@@ -280,7 +280,7 @@ def test_cli_create_list_and_demo(runner) -> None:
 
     widget = json.loads(created.output)
     assert widget["webhook_secret"].startswith("whsec_")
-    assert widget["settings"]["allowed_origins"] == ["https://northstar.example"]
+    assert widget["settings"]["allowed_origins"] == ["https://northstar.example", "https://www.northstar.example"]
     plain = runner.invoke(args=["rtr", "create-widget", "--name", "Plain"])
     assert re.fullmatch(r"w_[A-Za-z0-9]+\n", plain.output)
     listing = runner.invoke(args=["rtr", "list-widgets"]).output
@@ -296,8 +296,8 @@ def test_cli_create_list_and_demo(runner) -> None:
 @pytest.mark.parametrize(("option", "value", "message"), [
     ("--webhook-url", "https://[crm.example.com/in", "Use a full web address starting with http:// or https://."),
     ("--webhook-url", "http://crm.example.com:port/", "Use a full web address starting with http:// or https://."),
-    ("--allowed-origin", "https://[::1", "Use scheme://host[:port] only, like https://www.example.com (no path)."),
-    ("--allowed-origin", "http://[", "Use scheme://host[:port] only, like https://www.example.com (no path)."),
+    ("--allowed-origin", "https://[::1", "Type your website's address, like desertbloom.com or https://www.desertbloom.com."),
+    ("--allowed-origin", "http://[", "Type your website's address, like desertbloom.com or https://www.desertbloom.com."),
 ])
 def test_cli_create_widget_names_an_unreadable_url_in_one_line(app: Flask, runner, option: str, value: str,
                                                                message: str) -> None:

@@ -102,12 +102,16 @@ def _with(path: str, value: object) -> dict[str, Any]:
         ("theme.font_stack", "x;}</style><script>", "theme.font_stack",
          "Use font names separated by commas, e.g. Georgia, serif."),
         ("theme", "dark", "theme", "Must be an object."),
-        ("allowed_origins", ["https://example.com/blog"], "allowed_origins.0",
-         "Use scheme://host[:port] only, like https://www.example.com (no path)."),
-        ("allowed_origins", ["https://ok.example", "example.com"], "allowed_origins.1",
-         "Use scheme://host[:port] only, like https://www.example.com (no path)."),
+        ("allowed_origins", ["ftp://example.com"], "allowed_origins.0",
+         "Type your website's address, like desertbloom.com or https://www.desertbloom.com."),
+        ("allowed_origins", ["https://ok.example", "intake@example.com"], "allowed_origins.1",
+         "That looks like an email address: type the website instead, like desertbloom.com."),
+        ("allowed_origins", ["co.uk"], "allowed_origins.0",
+         "That is an ending many sites share (like .com or github.io): type the whole website address."),
         ("allowed_origins", "https://example.com", "allowed_origins", "Must be a list."),
-        ("allowed_origins", ["https://a.example"] * 21, "allowed_origins", "At most 20 entries."),
+        ("allowed_origins", ["https://a.example"] * 41, "allowed_origins", "At most 40 entries."),
+        ("allowed_origins", [f"site{n}.example" for n in range(21)], "allowed_origins",
+         "At most 40 site addresses, counting the www and bare names of a site as two."),
         ("notify_emails", ["intake@example.com", "not-an-address"], "notify_emails.1",
          "This isn't a valid email address."),
         ("notify_emails", ["a@example.com\r\nBcc: x@evil.example"], "notify_emails.0",
@@ -143,7 +147,7 @@ def test_a_url_that_urllib_cannot_read_is_a_message_not_an_exception(path: str, 
 @pytest.mark.parametrize("url", URLS_WITH_AN_UNMATCHED_BRACKET)
 def test_an_origin_that_urllib_cannot_read_is_a_message_not_an_exception(url: str) -> None:
     _clean, errors = validate_settings({"allowed_origins": ["https://ok.example", url]})
-    assert errors == {"allowed_origins.1": "Use scheme://host[:port] only, like https://www.example.com (no path)."}
+    assert errors == {"allowed_origins.1": "Type your website's address, like desertbloom.com or https://www.desertbloom.com."}
 
 
 def test_the_hubspot_format_needs_both_ids() -> None:
@@ -181,7 +185,7 @@ def test_values_are_cleaned_once_here() -> None:
     })
     assert errors == {}
     assert (clean.heading.en, clean.theme.accent_color, clean.retention_days) == ("Spaced", "#abcdef", 30)
-    assert clean.allowed_origins == ["https://example.com", "http://localhost:8080"]
+    assert clean.allowed_origins == ["https://example.com", "https://www.example.com", "http://localhost:8080"]
     assert clean.notify_emails == ["intake@example.com"]
 
 

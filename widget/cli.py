@@ -52,7 +52,7 @@ def _fail(message: str) -> None:
 @click.option("--notify-email", "notify_emails", multiple=True, help="Where new requests are emailed (repeatable).")
 @click.option("--webhook-url", default="", help="A CRM or automation webhook that receives each request.")
 @click.option("--allowed-origin", "allowed_origins", multiple=True,
-              help="A site that may embed the widget, as scheme://host[:port] (repeatable).")
+              help="A site that may embed the widget, like desertbloom.com (its www twin too; repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the widget as JSON, including its webhook secret.")
 def create_widget_command(name: str, notify_emails: tuple[str, ...], webhook_url: str,
                           allowed_origins: tuple[str, ...], as_json: bool) -> None:

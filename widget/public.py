@@ -14,7 +14,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from . import ratelimit, seen, signals
+from . import ratelimit, seen, signals, site_check
 from .assets import asset_response, asset_version
 from .card_cache import first_view
 from .forms import LeadForm
@@ -24,7 +24,7 @@ from .models import NewLead, ReplayError, Widget
 from .queries.leads import add_lead, lead_for_token
 from .queries.widget_cache import widget_for_card
 from .queries.widgets import get_widget
-from .security import check_form_token, issue_form_token, submission_origin_allowed
+from .security import check_form_token, issue_form_token, request_origin, submission_origin_allowed
 from .settings import WidgetSettings
 from .state import RTRState, get_state, resource_dir
 
@@ -72,8 +72,13 @@ def healthz() -> Response:
 
 @blueprint.get("/w/<widget_id>/frame")
 def frame(widget_id: str) -> Response:
-    """Render the card inside the loader's iframe (counted as a view once the card reports it was seen)."""
-    return first_view(_load_widget(widget_id, cached=True), _mode())
+    """Render the card inside the loader's iframe (counted as a view once the card reports it was seen);
+    a site the widget doesn't allow gets a link to the hosted page instead."""
+    widget, mode = _load_widget(widget_id, cached=True), _mode()
+    refused = site_check.refused_origin(widget, request)
+    if refused:
+        return site_check.refused_frame(widget, refused, mode)
+    return first_view(widget, mode)
 
 
 @blueprint.get("/w/<widget_id>")
@@ -96,6 +101,7 @@ def submit_lead(widget_id: str) -> Response:
     widget = _load_widget(widget_id)
     mode = _mode(request.form.get("mode"))
     if not submission_origin_allowed(request, widget):
+        site_check.note_refused(widget, request_origin(request), "request")
         ratelimit.count_against_client()
         return refuse(widget, 403, "origin_refused", field="origin")
     form = LeadForm(widget, language=_language(widget), formdata=request.form)

@@ -155,6 +155,22 @@ card_heights = Table(
     Column("measured_at", Float, nullable=False),
 )
 
+#: Sites that tried to show a widget, or send it a request, while its allowed sites did not name them:
+#: for the admin to allow with one press. One row per widget and origin, capped per widget.
+refused_sites = Table(
+    "rtr_refused_sites", metadata,
+    Column("widget_id", String(64), ForeignKey("rtr_widgets.id", ondelete="CASCADE"), primary_key=True),
+    #: ``scheme://host[:port]`` as the browser named it.
+    Column("origin", String(300), primary_key=True),
+    #: The last page (origin and path, no query) it was seen on; "" when only a request named the site.
+    Column("page", String(300), nullable=False, default=""),
+    #: What was refused last: ``frame`` (the card) or ``request`` (a submission).
+    Column("kind", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+)
+
 admins = Table(
     "rtr_admins", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -64,6 +64,8 @@ class RTRState:
     cards: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     #: Views the frame's beacons reported, not yet written (``widget.seen``).
     views: ViewBuffer | None = None
+    #: Refused sites just noted, by (widget id, origin): when (``widget.site_check``).
+    refusals: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 def get_state(app: Flask | None = None) -> RTRState:

@@ -31,7 +31,9 @@
     'background:#1a1420aa';
   reportHeight();
   post('ready', {
-    event: 1,
+    // A site the widget doesn't allow gets a link to the card's page instead (rtr/refused.html): its
+    // host page hears no rtr:ready, as no card is there.
+    event: !root.hasAttribute('data-refused'),
     title: root.getAttribute('data-title'),
     label: root.getAttribute('data-label'),
     launcher: LAUNCHER + root.getAttribute('data-accent'),

@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     own_account,
     password_reset,
     preview,
+    refused_sites,
     saved_emails,
     spam,
     stats,

@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "widget.secret_rotated": "Rotated the webhook secret",
     "widget.test_sent": "Sent a test delivery",
     "widget.webhook_enabled": "Turned the webhook back on",
+    "widget.site_allowed": "Allowed a site that had been refused",
+    "widget.site_dismissed": "Dismissed a refused site",
     "smtp.settings": "Changed the email server settings",
     "lead.deleted": "Deleted a request", "leads.exported": "Downloaded requests as CSV",
     "leads.purged": "Deleted requests past retention", "config.imported": "Imported the configuration",

@@ -25,6 +25,7 @@ from .contrast import contrast_warnings, form_colours
 from .editing import change_rows, growable, row_template, submitted_values
 from .forms import ActionForm, NewWidgetForm, csrf_failed
 from .language_notes import gap_notes, notes_by_field
+from .refused_sites import refused_by_widget, refused_sites
 from .saved_emails import email_setup
 from .session import flash
 from .settings_form import LANGUAGE_NAMES, SettingsForm, build_form, check, submitted_form
@@ -58,7 +59,8 @@ def render_edit(widget: Widget, form: SettingsForm | None = None, status: int = 
         snippets=snippets(widget), contrast=contrast_warnings(form_colours(form or saved)), card_widths=WIDTHS,
         card_measured=stored(get_state().store, widget.id), gap_notes=notes, field_notes=notes_by_field(notes),
         languages=LANGUAGE_NAMES, saved_values=submitted_values(saved) if form else None,
-        row_templates={rows.name: row_template(rows) for rows in growable(form or saved)}, **extra,
+        row_templates={rows.name: row_template(rows) for rows in growable(form or saved)},
+        refused_sites=refused_sites(widget), **extra,
     ), status
 
 
@@ -72,7 +74,8 @@ def created_page(widget: Widget, copied_from: Widget | None = None) -> str:
 @login_required
 def widget_list() -> str:
     """List every widget with its links, and whether email can leave this server."""
-    return render_template("rtr/admin/widgets.html", widgets=list_widgets(get_state().store),
+    widgets = list_widgets(get_state().store)
+    return render_template("rtr/admin/widgets.html", widgets=widgets, refused=refused_by_widget(widgets),
                            action_form=ActionForm(), email=email_setup(current_app._get_current_object()),
                            every_address=every_address)
 

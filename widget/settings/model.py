@@ -49,7 +49,7 @@ from .kinds import (
     HubSpotCode,
     ListOf,
     OptionalEmail,
-    Origin,
+    Sites,
     Text,
     WebhookAddress,
     WholeNumber,
@@ -116,8 +116,8 @@ class WidgetSettings(Group):
     """Colours, corners and fonts."""
     language: Choice(*LANGUAGES) = "en"
     """The widget's own language: visitors read it unless the snippet's data-lang asks for another."""
-    allowed_origins: ListOf(Origin, 20, unique=True) = []
-    """Sites that may show the card and send requests, as scheme://host[:port]; empty: any site."""
+    allowed_origins: Sites(40) = []
+    """Sites that may show the card and send requests (desertbloom.com); stored as origins, www twin included."""
     fields: Fields = Fields()
     """Which optional questions the form asks."""
     notify_emails: ListOf(EmailAddress, 10, unique=True) = []
