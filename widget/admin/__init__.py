@@ -23,6 +23,7 @@ from . import (  # noqa: F401
     saved_emails,
     spam,
     stats,
+    times,
     views,
     widgets,
 )

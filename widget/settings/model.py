@@ -50,6 +50,7 @@ from .kinds import (
     OptionalEmail,
     Origin,
     Text,
+    TimeZoneName,
     WebhookAddress,
     WholeNumber,
     error_messages,
@@ -115,6 +116,8 @@ class WidgetSettings(Group):
     """Colours, corners and fonts."""
     language: Choice(*LANGUAGES) = "en"
     """The widget's own language: visitors read it unless the snippet's data-lang asks for another."""
+    time_zone: TimeZoneName = ""
+    """The practice's IANA time zone for admin times, emails and the CSV; empty: the installation's."""
     allowed_origins: ListOf(Origin, 20, unique=True) = []
     """Sites that may show the card and send requests, as scheme://host[:port]; empty: any site."""
     fields: Fields = Fields()
