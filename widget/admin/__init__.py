@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     login_code,
     own_account,
     password_reset,
+    people,
     preview,
     saved_emails,
     spam,

@@ -34,7 +34,8 @@ ADMIN_CSP = "; ".join([
 ])
 NAV = (
     ("rtr_admin.widgets", "Widgets"), ("rtr_admin.inbox", "Inbox"), ("rtr_admin.spam", "Suspected spam"),
-    ("rtr_admin.audit", "Audit log"), ("rtr_admin.smtp", "Email server"), ("rtr_admin.accounts", "Accounts"),
+    ("rtr_admin.audit", "Audit log"), ("rtr_admin.people", "People's data"), ("rtr_admin.smtp", "Email server"),
+    ("rtr_admin.accounts", "Accounts"),
     ("rtr_admin.account", "Your account"),
 )
 
