@@ -20,12 +20,12 @@ def test_staff_see_only_the_inbox_in_the_nav_and_start_there(app: Flask) -> None
     staff = signed_in(app.test_client(), "sam", role="staff")
     page = staff.get("/admin/leads").get_data(as_text=True)
     nav = re.search(r'<nav class="nav".*?</nav>', page, re.S).group(0)
-    assert re.findall(r'<a href="([^"]+)"', nav) == ["/admin/leads", "/admin/account"]
+    assert re.findall(r'<a href="([^"]+)"', nav) == ["/admin/leads", "/admin/spam", "/admin/account"]
     assert 'class="brand" href="/admin/leads"' in page
     owner_nav = re.search(r'<nav class="nav".*?</nav>', signed_in(app.test_client()).get("/admin/").get_data(
         as_text=True), re.S).group(0)
     assert re.findall(r'<a href="([^"]+)"', owner_nav) == [
-        "/admin/", "/admin/leads", "/admin/audit", "/admin/smtp", "/admin/accounts", "/admin/account"]
+        "/admin/", "/admin/leads", "/admin/spam", "/admin/audit", "/admin/smtp", "/admin/accounts", "/admin/account"]
 
 
 def test_a_role_change_takes_effect_on_the_next_request(app: Flask) -> None:
