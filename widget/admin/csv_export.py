@@ -22,7 +22,7 @@ from ..queries.audit import record
 from ..queries.inbox import iter_leads
 from ..queries.widgets import list_widgets
 from ..state import get_state
-from ..timezones import iso_time
+from ..timezones import iso_time, local_day
 from .auth import actor, login_required
 from .blueprint import blueprint
 from .leads import filter_from_args
@@ -99,7 +99,7 @@ def export_csv() -> Response:
         with store.reading() as conn:
             yield from write_csv(iter_leads(conn, lead_filter), widgets)
 
-    filename = time.strftime("leads-%Y-%m-%d.csv", time.gmtime())
+    filename = f"leads-{local_day(time.time()).isoformat()}.csv"  # the installation's today
     response = Response(stream_with_context(generate()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
