@@ -113,7 +113,9 @@ def test_the_csv_download_holds_the_requests_neutralised(browser: Any, live_serv
     assert saved.name.startswith("leads-") and saved.suffix == ".csv"
     assert [(r["name"], r["email"]) for r in rows] == [("'-Dash First", "dash@example.org"),
                                                        ("Renée Okafor", "renee@example.org")]
-    assert rows[1]["phone"] == "'+1 (555) 010-0199", "a cell a spreadsheet would run as a formula is neutralised"
+    assert rows[0]["name"] == "'-Dash First", "a cell a spreadsheet would run as a formula is neutralised"
+    assert rows[1]["phone"] == "(+1) (555) 010-0199", "a phone is written so that no formula starts, and no apostrophe"
+    assert rows[1]["widget"] == "Harbor Light" and rows[1]["received"].endswith("+00:00")
 
 
 @pytest.mark.parametrize("width", [1280, 375])

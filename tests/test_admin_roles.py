@@ -25,7 +25,8 @@ def test_staff_see_only_the_inbox_in_the_nav_and_start_there(app: Flask) -> None
     owner_nav = re.search(r'<nav class="nav".*?</nav>', signed_in(app.test_client()).get("/admin/").get_data(
         as_text=True), re.S).group(0)
     assert re.findall(r'<a href="([^"]+)"', owner_nav) == [
-        "/admin/", "/admin/leads", "/admin/spam", "/admin/audit", "/admin/smtp", "/admin/accounts", "/admin/account"]
+        "/admin/", "/admin/leads", "/admin/spam", "/admin/audit", "/admin/people", "/admin/smtp", "/admin/accounts",
+        "/admin/account"]
 
 
 def test_a_role_change_takes_effect_on_the_next_request(app: Flask) -> None:

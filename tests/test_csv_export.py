@@ -76,12 +76,13 @@ def test_csv_holds_real_leads_neutralised_with_unicode_kept(csv_app: Flask) -> N
     rows = _rows(admin)
     assert [row["name"] for row in rows] == ["Other Person", "'-Dash First", "Zoë Ñúñez 李雷"]
     zoe = rows[2]
-    assert zoe["email"] == "zoe@example.org" and zoe["widget"] == "demo"
-    assert zoe["phone"] == "'+1 (555) 010-0199"
+    assert zoe["email"] == "zoe@example.org" and zoe["widget_id"] == "demo"
+    assert zoe["widget"] == "Harbor Light Couples Therapy" and rows[0]["widget"] == "Other Practice"
+    assert zoe["phone"] == "(+1) (555) 010-0199", "readable, with no apostrophe, and no formula"
     assert zoe["message"] == "'=HYPERLINK(\"http://evil.example\",\"click\")\nsecond line, with a comma"
     assert zoe["utm_source"] == "'@newsletter" and zoe["service"] == "Couples therapy"
     assert zoe["status"] == "new" and zoe["deliveries"] == "email: pending"
-    assert zoe["received_utc"][:2] == "20" and len(zoe["lead_id"]) == 32
+    assert zoe["received"].endswith("+00:00") and len(zoe["lead_id"]) == 32, "the installation's zone: UTC"
     for row in rows:
         assert not any(cell.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
 

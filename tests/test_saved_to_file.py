@@ -70,7 +70,7 @@ def test_the_csv_says_saved_to_file_and_no_delivery_time(app: Flask, client: Fla
     settle(app)
     text = signed_in(client).get("/admin/leads.csv").get_data().decode()[1:]
     [row] = csv.DictReader(io.StringIO(text))
-    assert row["deliveries"] == "email: saved_to_file" and row["delivered_utc"] == ""
+    assert row["deliveries"] == "email: saved_to_file" and row["delivered"] == ""
 
 
 def test_the_lead_page_sends_it_for_real_once_email_is_set_up(app: Flask, client: FlaskClient) -> None:

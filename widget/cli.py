@@ -20,6 +20,7 @@ from .admin.commands import create_admin_command, remove_admin_command
 from .configio import export_command, import_command, settings_schema_command
 from .delivery.commands import retry_command, worker_command
 from .models import Widget
+from .people.commands import find_person_command, forget_person_command
 from .queries.widgets import create_widget, get_widget, list_widgets
 from .retention import purge_command
 from .routing import every_address
@@ -29,7 +30,8 @@ from .state import get_state
 rtr = AppGroup("rtr", help="Ready to Rebuild: widgets, admins, delivery, configuration and the database.")
 DEMO_WIDGET_ID = "demo"
 for _command in (create_admin_command, remove_admin_command, export_command, import_command,
-                 settings_schema_command, retry_command, worker_command, purge_command):
+                 settings_schema_command, retry_command, worker_command, purge_command, find_person_command,
+                 forget_person_command):
     rtr.add_command(_command)
 #: The create-widget option that sets each setting, to name it in an error.
 OPTIONS = {"practice_name": "--name", "notify_emails": "--notify-email", "webhook_url": "--webhook-url",

@@ -12,6 +12,7 @@ from flask.cli import NoAppException
 from limits import parse_many
 
 from .origins import is_web_address
+from .timezones import is_zone
 
 #: Each key, its default, and what it means. ``None`` means "not set".
 DEFAULTS: dict[str, Any] = {
@@ -40,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "RTR_MAIL_FROM": "Ready to Rebuild <no-reply@localhost>",
     #: Where dead deliveries and disabled webhooks are reported.
     "RTR_ALERT_EMAIL": "",
+    #: The time zone (IANA name) of widgets that set none: admin times, emails, the CSV and daily counts.
+    "RTR_TIME_ZONE": "UTC",
     #: Seconds to wait after each failed attempt (the first attempt is immediate), Svix-style.
     "RTR_RETRY_SCHEDULE": [5, 300, 1800, 7200, 18000, 36000, 36000],
     #: ``thread``: deliver from a thread in this process; ``off``: run ``flask rtr worker``.
@@ -159,6 +162,9 @@ def validate(app: Flask) -> None:
     _check_secret_key(app)
     _check_choice(config, "RTR_SMTP_SECURITY", SMTP_SECURITY_CHOICES)
     _check_choice(config, "RTR_WORKER", WORKER_CHOICES)
+    if not is_zone(config["RTR_TIME_ZONE"]):
+        raise ConfigError(f"RTR_TIME_ZONE must be an IANA time zone name like America/New_York; "
+                          f"got {config['RTR_TIME_ZONE']!r}.")
     for key in ("RTR_SMTP_PORT", "RTR_PROXY_COUNT", "RTR_MAX_BODY_BYTES", "RTR_ADMIN_IDLE_SECONDS",
                 "RTR_ADMIN_SESSION_SECONDS", "RTR_FORM_MAX_AGE", "RTR_WORKER_THREADS", "RTR_ADMIN_LOCK_AFTER",
                 "RTR_ENDPOINT_CONCURRENCY", "RTR_ADMIN_INVITE_SECONDS", "RTR_ADMIN_RESET_SECONDS",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cache, partial
 from io import BytesIO
 from pathlib import Path
@@ -158,20 +158,20 @@ def language_name(code: str, in_language: str = SOURCE_LANGUAGE) -> str:
     return name[:1].upper() + name[1:]
 
 
-def format_datetime(epoch: float, language: str) -> str:
-    """Return a moment as the language writes a date and time, in UTC, saying so.
+def format_datetime(epoch: float, language: str, zone: tzinfo = UTC) -> str:
+    """Return a moment as the language writes a date and time in zone, naming the zone.
 
-    ``May 3, 2025, 9:14 PM UTC``; ``3 de mayo de 2025, 9:14 p.m. UTC``.
+    ``May 3, 2025, 5:14 PM EDT``; ``3 de mayo de 2025, 5:14 p.m. EDT``.
     """
     locale = Locale.parse(DATE_LOCALES.get(language, language))
-    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    moment = datetime.fromtimestamp(epoch, tz=zone)
     pattern = locale.datetime_formats["long"]
-    when = str(pattern).format(format_time(moment, "short", tzinfo=UTC, locale=locale),
+    when = str(pattern).format(format_time(moment, "short", tzinfo=zone, locale=locale),
                                format_date(moment, "long", locale=locale))
-    return f"{when} UTC"
+    return f"{when} {moment.tzname()}"
 
 
-def template_helpers(language: str) -> dict[str, Any]:
+def template_helpers(language: str, zone: tzinfo = UTC) -> dict[str, Any]:
     """Return what a template needs to speak language: ``_``, ``ngettext``, ``words``, ``format_datetime``."""
     gettext: Callable[[str], str] = partial(translate, language)
     return {
@@ -180,5 +180,5 @@ def template_helpers(language: str) -> dict[str, Any]:
         "ngettext": partial(translate_plural, language),
         "words": words(language),
         "language": language,
-        "format_datetime": lambda epoch: format_datetime(epoch, language),
+        "format_datetime": lambda epoch: format_datetime(epoch, language, zone),
     }

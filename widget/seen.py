@@ -59,11 +59,12 @@ class ViewCounter:
         """How many page and campaign pairs wait to be written."""
         return len(self._pending)
 
-    def record(self, widget_id: str, nonce: str, page: str, campaign: str, now: float | None = None) -> bool:
+    def record(self, widget_id: str, nonce: str, page: str, campaign: str, now: float | None = None,
+               zone_name: str = "") -> bool:
         """Count one view unless its token was counted already; False when it was."""
         if self._pid != os.getpid():  # a forked web worker starts with nothing of its parent's
             self._reset()
-        key = ViewKey(widget_id, day_of(time.time() if now is None else now), page, campaign)
+        key = ViewKey(widget_id, day_of(time.time() if now is None else now, zone_name), page, campaign)
         with self._lock:
             if nonce in self._recent:
                 return False
@@ -138,7 +139,7 @@ def count_seen(widget_id: str) -> Response:
     if state.views is None:
         raise RuntimeError("The view counter is not set up; did you forget to call init_app?")
     state.views.record(widget.id, check.nonce, page_of(request.form.get("page")),
-                       campaign_of(request.form.get("campaign")))
+                       campaign_of(request.form.get("campaign")), zone_name=widget.settings.time_zone)
     return _answer(current_app.response_class(status=204), 204)
 
 

@@ -18,11 +18,13 @@ from . import (  # noqa: F401
     login_code,
     own_account,
     password_reset,
+    people,
     preview,
     refused_sites,
     saved_emails,
     spam,
     stats,
+    times,
     views,
     widgets,
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, url_for
@@ -19,6 +18,7 @@ from ..queries import account_links
 from ..queries.accounts import LastAdminError, get_admin_by_email, get_admin_by_id, list_admins, remove_admin, set_role
 from ..queries.audit import record
 from ..state import get_state
+from ..timezones import admin_time
 from . import account_mail, two_factor
 from .account_forms import InviteForm, RequireTwoFactorForm, RoleForm
 from .auth import actor, current_session, log_out, login_required
@@ -36,7 +36,8 @@ def token_hash(token: str) -> str:
 
 
 def when(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+    """Write a moment for an admin's email, in the installation's time zone: ``2026-11-28 09:05 EST``."""
+    return admin_time(epoch)
 
 
 def _page(invite_form: InviteForm | None = None, status: int = 200) -> Any:

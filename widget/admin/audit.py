@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "smtp.settings": "Changed the email server settings",
     "lead.deleted": "Deleted a request", "leads.exported": "Downloaded requests as CSV",
     "leads.purged": "Deleted requests past retention", "config.imported": "Imported the configuration",
+    "person.forgotten": "Erased a person's data (the address kept only as a code)",
 }
 
 

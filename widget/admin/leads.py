@@ -24,6 +24,7 @@ from .auth import actor, login_required
 from .blueprint import blueprint
 from .forms import ActionForm, AdminForm
 from .session import flash
+from .times import zone_of
 
 PAGE_SIZE = 25
 STATUS_LABELS = {
@@ -60,7 +61,8 @@ def filter_from_args(args: MultiDict[str, str]) -> tuple[LeadFilter, dict[str, s
             errors[key] = "Use a date like 2026-01-31; this one was ignored."
             dates[key] = None
     widget_id = args.get("widget", "").strip()[:64]
-    return LeadFilter(widget_id=widget_id, status=status, since=dates["since"], until=dates["until"]), errors
+    return LeadFilter(widget_id=widget_id, status=status, since=dates["since"], until=dates["until"],
+                      zone_name=zone_of(widget_id)), errors
 
 
 def _filter_args(lead_filter: LeadFilter) -> dict[str, str]:

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from ..i18n import language_name
 from ..settings import DETAIL_LEVELS, LANGUAGES, WEBHOOK_FORMATS, WidgetSettings, validate_settings
 from ..settings.schema import WIDGET_NAME_LIMIT
+from ..timezones import installation_zone, zone_names
 from .form_mapping import attach_error, form_data, max_items, settings_typed
 from .forms import AdminForm, csrf_failed
 
@@ -29,6 +30,14 @@ DETAIL_NAMES = {
     "alert": "Only an alert that a request arrived (read it in the admin inbox)",
 }
 FORMAT_NAMES = {"generic": "Generic JSON (signed, Standard Webhooks)", "hubspot": "HubSpot form submission"}
+
+
+def zone_choices() -> list[SelectChoice]:
+    """Return the time zone menu: the installation's first (empty value), then every IANA zone."""
+    return [SelectChoice("", f"The installation's ({installation_zone()})"),
+            *(SelectChoice(name, name.replace("_", " ")) for name in zone_names())]
+
+
 FIELD_NAMES = {"phone": "Phone number", "contact_method": "Preferred way to be contacted",
                "service": "Which service", "location": "Which location", "message": "A short message"}
 
@@ -109,6 +118,7 @@ class SettingsForm(AdminForm):
     theme = FormField(ThemeForm)
     language = SelectField("The widget's language (visitors read it unless the snippet asks for another)",
                            choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES])
+    time_zone = SelectField("Time zone (for times in the admin, emails and the CSV)", choices=zone_choices)
     allowed_origins = TextAreaField("Websites that may show the form, one per line")
     fields = FormField(FieldsForm)
     notify_emails = TextAreaField("Email new requests to, one address per line")

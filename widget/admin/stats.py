@@ -8,6 +8,8 @@ a table beside it.
 
 from __future__ import annotations
 
+import time
+
 from flask import abort, render_template
 from markupsafe import Markup, escape
 
@@ -15,6 +17,7 @@ from ..queries.page_stats import totals_by
 from ..queries.stats import DayCount, daily_series
 from ..queries.widgets import get_widget
 from ..state import get_state
+from ..timezones import local_day, zone
 from .auth import login_required
 from .blueprint import blueprint
 from .breakdown import bar_chart, conversion, rows_of
@@ -120,14 +123,17 @@ def stats(widget_id: str) -> str:
         abort(404, description="There is no widget with this id.")
     if state.views is not None:
         state.views.flush()  # what this process counted so far, so the page is current
-    series = daily_series(state.store, widget.id, DAYS)
+    zone_name = widget.settings.time_zone
+    today = local_day(time.time(), zone_name)
+    series = daily_series(state.store, widget.id, DAYS, today)
     views = sum(d.views for d in series)
     submissions = sum(d.submissions for d in series)
     chart = svg_chart(series, f"Views and requests per day: {widget.name}", describe(series))
-    pages = rows_of(totals_by(state.store, widget.id, "page", DAYS), pages=True)
-    campaigns = rows_of(totals_by(state.store, widget.id, "campaign", DAYS), pages=False)
+    pages = rows_of(totals_by(state.store, widget.id, "page", DAYS, today), pages=True)
+    campaigns = rows_of(totals_by(state.store, widget.id, "campaign", DAYS, today), pages=False)
     return render_template(
-        "rtr/admin/stats.html", widget=widget, series=list(reversed(series)), chart=chart, views=views,
+        "rtr/admin/stats.html", widget=widget, zone=zone(zone_name).key, series=list(reversed(series)), chart=chart,
+        views=views,
         submissions=submissions, rate=conversion(views, submissions), days=DAYS,
         pages=pages, pages_chart=bar_chart(pages, f"Views and requests by page: {widget.name}", "pages-chart"),
         campaigns=campaigns,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import current_app, redirect, render_template, request, url_for
@@ -35,7 +34,8 @@ ADMIN_CSP = "; ".join([
 ])
 NAV = (
     ("rtr_admin.widgets", "Widgets"), ("rtr_admin.inbox", "Inbox"), ("rtr_admin.spam", "Suspected spam"),
-    ("rtr_admin.audit", "Audit log"), ("rtr_admin.smtp", "Email server"), ("rtr_admin.accounts", "Accounts"),
+    ("rtr_admin.audit", "Audit log"), ("rtr_admin.people", "People's data"), ("rtr_admin.smtp", "Email server"),
+    ("rtr_admin.accounts", "Accounts"),
     ("rtr_admin.account", "Your account"),
 )
 
@@ -188,19 +188,8 @@ def password() -> Any:
     return render_template("rtr/admin/password.html", form=form), 400 if form.errors else 200
 
 
-@blueprint.app_template_filter("rtr_datetime")
-def format_datetime(epoch: float | None) -> str:
-    """Format epoch seconds as ``2026-11-28 14:05`` (UTC)."""
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(epoch)) if epoch else ""
-
-
 @blueprint.app_template_filter("rtr_language")
 def language_label(code: str | None) -> str:
     """Name a language in English: ``es`` -> ``Spanish``."""
     return language_name(code or "en")
 
-
-@blueprint.app_template_filter("rtr_isotime")
-def format_isotime(epoch: float | None) -> str:
-    """Format epoch seconds as an ISO 8601 UTC timestamp for ``<time datetime>``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)) if epoch else ""

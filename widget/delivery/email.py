@@ -18,6 +18,7 @@ from ..links import admin_lead_url
 from ..models import Widget
 from ..routing import email_route, every_address
 from ..settings import WidgetSettings
+from ..timezones import zone
 from . import mailer
 from .base import Job, Outcome
 from .headers import header_text, is_header_safe, new_message
@@ -106,7 +107,8 @@ def build_confirmation_message(app: Flask, job: Job, recipients: list[str]) -> E
     """Return the visitor's confirmation from ``rtr/email/confirmation.*``, in the language they used."""
     settings = job.widget.settings
     language = supported(job.lead.get("language")) or settings.language
-    helpers = template_helpers(language)
+    practice_zone = zone(settings.time_zone)
+    helpers = template_helpers(language, practice_zone)
     shown = settings.shown_in(language)
     practice = _practice(settings)
     subject = helpers["words"]["confirmation_subject"].format(practice=practice)
@@ -119,7 +121,7 @@ def build_confirmation_message(app: Flask, job: Job, recipients: list[str]) -> E
         message["Reply-To"] = practice_inbox[0]
     context = {**helpers, "practice_name": practice, "response_time": shown.response_time or helpers["words"]["soon"],
                "crisis_notice": shown.crisis_notice, "settings": shown,
-               "received_at": format_datetime(job.lead["created_at"], language)}
+               "received_at": format_datetime(job.lead["created_at"], language, practice_zone)}
     _bodies(message, "confirmation", context)
     message["Content-Language"] = language  # after the bodies: setting content clears Content-* headers
     return message
@@ -142,7 +144,7 @@ def lead_context(app: Flask, job: Job) -> dict[str, Any]:
         "has_message": bool(job.lead.get("message")),
         "language_label": language_name(language) if level != "alert" else "",
         "practice_name": _practice(job.widget.settings),
-        "received_at": format_datetime(job.lead["created_at"], PRACTICE_LANGUAGE),
+        "received_at": format_datetime(job.lead["created_at"], PRACTICE_LANGUAGE, zone(job.widget.settings.time_zone)),
         "admin_url": admin_lead_url(app, job.lead["public_id"]),
         "widget_name": job.widget.name,
     }

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..schema import deliveries, leads
+from ..timezones import day_start
 
 #: Inbox status filters: the lead's own state, or the state of its deliveries.
 STATUSES = ("new", "contacted", "pending", "failed", "saved_to_file", "handled", "delivered")
@@ -29,6 +30,8 @@ class LeadFilter:
     status: str = ""
     since: dt.date | None = None
     until: dt.date | None = None
+    #: The time zone whose days since and until name (empty: the installation's).
+    zone_name: str = ""
 
     def where(self) -> list[ColumnElement[bool]]:
         """Return the SQL conditions for this filter (suspected spam is never in the inbox)."""
@@ -38,14 +41,10 @@ class LeadFilter:
         if self.status:
             conditions.append(_status_condition(self.status))
         if self.since:
-            conditions.append(leads.c.created_at >= _epoch(self.since))
+            conditions.append(leads.c.created_at >= day_start(self.since, self.zone_name))
         if self.until:
-            conditions.append(leads.c.created_at < _epoch(self.until) + DAY)
+            conditions.append(leads.c.created_at < day_start(self.until + dt.timedelta(days=1), self.zone_name))
         return conditions
-
-
-def _epoch(day: dt.date) -> float:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
 
 
 def has_delivery(status: str) -> ColumnElement[bool]:

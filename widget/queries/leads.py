@@ -44,9 +44,11 @@ def add_lead(store: Store, widget: Widget, lead: NewLead, token_nonce: str | Non
             ).inserted_primary_key[0]
             if spam is None:
                 insert_deliveries(conn, widget, lead, lead_id, public_id, now)
-            bump(conn, widget.id, "blocked" if spam else "submissions", now)
+            zone_name = widget.settings.time_zone
+            bump(conn, widget.id, "blocked" if spam else "submissions", now, zone_name)
             if spam is None:
-                bump_submission(conn, widget.id, day_of(now), lead.page_url, lead.utm.get("utm_campaign", ""))
+                campaign = lead.utm.get("utm_campaign", "")
+                bump_submission(conn, widget.id, day_of(now, zone_name), lead.page_url, campaign)
     except IntegrityError as error:
         if token_nonce and "used_tokens" in str(error.orig):
             raise ReplayError(token_nonce) from None

@@ -50,7 +50,7 @@ def release(store: Store, widget: Widget, public_id: str, now: float | None = No
         if not released:
             return False
         insert_deliveries(conn, widget, NewLead.from_row(row), row["id"], row["public_id"], now)
-        bump(conn, widget.id, "submissions", row["created_at"])
+        bump(conn, widget.id, "submissions", row["created_at"], widget.settings.time_zone)
     return True
 
 

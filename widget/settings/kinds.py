@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 from ..email_address import check_email
 from ..origins import NOT_A_SITE, is_web_address, site_origins
 from ..ssrf import url_problem
+from ..timezones import is_zone
 from .colours import TransparentColourError, css_colour
 
 Errors = dict[str, str]
@@ -272,6 +273,18 @@ def _optional_email(value: Any) -> str:
 
 #: An email address, or empty.
 OptionalEmail = Annotated[str, BeforeValidator(_optional_email)]
+
+
+def _time_zone(value: Any) -> str:
+    text = _text(64, False, False, value)
+    if text and not is_zone(text):
+        fail("Choose a time zone from the list: an IANA name like America/New_York.")
+    return text
+
+
+#: An IANA time zone name, or empty for the installation's (RTR_TIME_ZONE).
+TimeZoneName = Annotated[str, Field(json_schema_extra={"examples": ["America/New_York", "Europe/Madrid"]}),
+                         BeforeValidator(_time_zone)]
 
 
 def _items(limit: int, exactly: str, value: Any) -> list[Any]:

@@ -51,6 +51,7 @@ from .kinds import (
     OptionalEmail,
     Sites,
     Text,
+    TimeZoneName,
     WebhookAddress,
     WholeNumber,
     error_messages,
@@ -116,6 +117,8 @@ class WidgetSettings(Group):
     """Colours, corners and fonts."""
     language: Choice(*LANGUAGES) = "en"
     """The widget's own language: visitors read it unless the snippet's data-lang asks for another."""
+    time_zone: TimeZoneName = ""
+    """The practice's IANA time zone for admin times, emails and the CSV; empty: the installation's."""
     allowed_origins: Sites(40) = []
     """Sites that may show the card and send requests (desertbloom.com); stored as origins, www twin included."""
     fields: Fields = Fields()
