@@ -96,11 +96,13 @@ def test_worker_process_sigkilled_3_times_mid_delivery(make_app: Callable[..., F
     kills = 0
     for after in (5, 15, 25):
         process = worker_process(url, str(tmp_path), **config)
-        assert wait_until(lambda n=after: len(receiver.received()) >= n, timeout=30)  # type: ignore[misc]
-        receiver.hold_next()
-        assert receiver.held.wait(10), "the worker sent the next delivery"
-        process.send_signal(signal.SIGKILL)
-        process.wait(10)
+        try:
+            assert wait_until(lambda n=after: len(receiver.received()) >= n, timeout=30)  # type: ignore[misc]
+            receiver.hold_next()
+            assert receiver.held.wait(30), "the worker sent the next delivery"
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait(10)
         kills += 1
         receiver.release()
     process = worker_process(url, str(tmp_path), **config)

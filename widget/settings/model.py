@@ -49,7 +49,6 @@ from .kinds import (
     HubSpotCode,
     ListOf,
     OptionalEmail,
-    Sites,
     Text,
     TimeZoneName,
     WebhookAddress,
@@ -58,6 +57,7 @@ from .kinds import (
     fail,
 )
 from .localised import Gap, Shown, gaps, missing_in_own_language, upgrade_texts
+from .sites import Sites
 
 DETAIL_LEVELS = ("full", "contact", "alert")
 WEBHOOK_FORMATS = ("generic", "hubspot")
