@@ -111,6 +111,7 @@ class Receiver:
         #: Connections accepted so far (over every start).
         self.connections_opened = 0
         self._to_hold = 0
+        self._hold_past: int | None = None
         self._gates: list[threading.Event] = []
 
     # Life cycle ------------------------------------------------------------------------------
@@ -146,6 +147,15 @@ class Receiver:
         with self._lock:
             self.held.clear()
             self._to_hold = count
+
+    def hold_past(self, count: int) -> None:
+        """Make the first request that arrives after ``count`` were received wait, as ``hold_next`` does.
+
+        Unlike ``hold_next`` called once ``count`` arrived, no request can slip past unheld meanwhile.
+        """
+        with self._lock:
+            self.held.clear()
+            self._hold_past = count
 
     def release(self) -> None:
         """Let the longest-held request have its answer."""
@@ -241,8 +251,12 @@ class Receiver:
         with self._lock:
             mode = self.answers.pop(0) if self.answers else self.mode
             gate = None
-            if self._to_hold:
-                self._to_hold -= 1
+            past = self._hold_past is not None and len(self.requests) > self._hold_past
+            if self._to_hold or past:
+                if past:
+                    self._hold_past = None
+                else:
+                    self._to_hold -= 1
                 gate = threading.Event()
                 self._gates.append(gate)
         if gate is not None:
