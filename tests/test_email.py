@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from widget import ReadyToRebuild, get_state
 from widget.delivery import email as channel
-from widget.delivery import queue
+from widget.delivery import leases
 from widget.delivery.alerts import send_alert
 from widget.delivery.base import Job
 from widget.models import NewLead
@@ -55,7 +55,7 @@ def store_lead(app: Flask, settings: dict[str, Any] | None = None, **fields: Any
     public_id = add_lead(store, widget, NewLead(**lead))
     with store.reading() as conn:
         rows = conn.execute(select(deliveries).where(deliveries.c.widget_id == widget.id)).all()
-    jobs = {row.channel: queue.load_job(store, dict(row._mapping)) for row in rows}
+    jobs = {row.channel: leases.load_job(store, dict(row._mapping)) for row in rows}
     assert all(job is not None and job.lead["public_id"] == public_id for job in jobs.values())
     return jobs  # type: ignore[return-value]
 

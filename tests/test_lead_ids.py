@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from widget.delivery.base import Job, Outcome
-from widget.delivery.queue import load_job
+from widget.delivery.leases import load_job
 from widget.delivery.worker import alert_text
 from widget.state import get_state
 

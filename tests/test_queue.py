@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from widget.config import DEFAULTS
 from widget.db import Store
-from widget.delivery import queue
+from widget.delivery import leases, queue
 from widget.delivery.base import Outcome
 from widget.queries.widgets import get_widget, save_settings
 from widget.schema import deliveries
@@ -40,12 +40,12 @@ def test_claim_leases_due_deliveries_in_order(store: Store) -> None:
     widget = webhook_widget(store, "https://hooks.example.com/a")
     add_leads(store, widget, 3)
     now = time.time() + 1
-    first = queue.claim(store, "w1", 30, limit=2, now=now)
+    first = leases.claim(store, "w1", 30, limit=2, now=now)
     assert [d["id"] for d in first] == [r["id"] for r in rows(store)][:2]
     assert all(d["leased_by"] == "w1" and d["lease_until"] == pytest.approx(now + 30) for d in first)
-    second = queue.claim(store, "w2", 30, limit=5, now=now)
+    second = leases.claim(store, "w2", 30, limit=5, now=now)
     assert [d["id"] for d in second] == [rows(store)[2]["id"]]
-    assert queue.claim(store, "w3", 30, limit=5, now=now) == []
+    assert leases.claim(store, "w3", 30, limit=5, now=now) == []
 
 
 def test_not_yet_due_deliveries_are_not_claimed(store: Store) -> None:
@@ -53,17 +53,17 @@ def test_not_yet_due_deliveries_are_not_claimed(store: Store) -> None:
     add_leads(store, widget)
     with store.engine.begin() as conn:
         conn.execute(update(deliveries).values(next_attempt_at=time.time() + 60))
-    assert queue.claim(store, "w1", 30, now=time.time()) == []
-    assert len(queue.claim(store, "w1", 30, now=time.time() + 61)) == 1
+    assert leases.claim(store, "w1", 30, now=time.time()) == []
+    assert len(leases.claim(store, "w1", 30, now=time.time() + 61)) == 1
 
 
 def test_an_expired_lease_comes_back(store: Store) -> None:
     widget = webhook_widget(store, "https://hooks.example.com/a")
     add_leads(store, widget)
     now = time.time() + 1
-    [held] = queue.claim(store, "crashed", 5, now=now)
-    assert queue.claim(store, "other", 5, now=now + 4.9) == []
-    [back] = queue.claim(store, "other", 5, now=now + 5.1)
+    [held] = leases.claim(store, "crashed", 5, now=now)
+    assert leases.claim(store, "other", 5, now=now + 4.9) == []
+    [back] = leases.claim(store, "other", 5, now=now + 5.1)
     assert back["id"] == held["id"] and back["leased_by"] == "other"
     assert queue.record(store, held, Outcome("delivered", "HTTP 200"), SCHEDULE, "crashed") == "stale"
     assert queue.record(store, back, Outcome("delivered", "HTTP 200"), SCHEDULE, "other") == "delivered"
@@ -81,7 +81,7 @@ def test_two_workers_never_claim_the_same_delivery(store: Store) -> None:
         mine = claimed.setdefault(worker_id, [])
         together.wait(10)
         try:
-            while batch := queue.claim(store, worker_id, 60, limit=3):
+            while batch := leases.claim(store, worker_id, 60, limit=3):
                 mine.extend(d["id"] for d in batch)
                 time.sleep(0.002)  # a worker sends what it claimed before claiming again
         except BaseException as error:  # surfaced below
@@ -106,7 +106,7 @@ def test_retries_follow_the_schedule_then_the_delivery_is_dead(store: Store) -> 
     now = time.time() + 1
     statuses = []
     for number in range(len(SCHEDULE) + 1):
-        [delivery] = queue.claim(store, "w", 30, now=now)
+        [delivery] = leases.claim(store, "w", 30, now=now)
         statuses.append(queue.record(store, delivery, Outcome("retry", "HTTP 500"), SCHEDULE, "w", now=now))
         row = rows(store)[0]
         if number < len(SCHEDULE):
@@ -116,14 +116,14 @@ def test_retries_follow_the_schedule_then_the_delivery_is_dead(store: Store) -> 
     assert statuses == ["pending"] * len(SCHEDULE) + ["dead"]
     row = rows(store)[0]
     assert (row["status"], row["attempts"], row["last_error"]) == ("dead", 4, "HTTP 500")
-    assert queue.claim(store, "w", 30, now=now + 3600) == []
+    assert leases.claim(store, "w", 30, now=now + 3600) == []
 
 
 def test_retry_after_wins_over_a_shorter_schedule_step(store: Store) -> None:
     widget = webhook_widget(store, "https://hooks.example.com/a")
     add_leads(store, widget)
     now = time.time() + 1
-    [delivery] = queue.claim(store, "w", 30, now=now)
+    [delivery] = leases.claim(store, "w", 30, now=now)
     queue.record(store, delivery, Outcome("retry", "HTTP 503", retry_after=120), SCHEDULE, "w", now=now)
     assert rows(store)[0]["next_attempt_at"] == pytest.approx(now + 120)
 
@@ -133,7 +133,7 @@ def test_delivered_marks_the_lead_when_every_channel_is_done(store: Store) -> No
     add_leads(store, widget)
     assert len(rows(store)) == 2
     now = time.time() + 1
-    first, second = queue.claim(store, "w", 30, limit=2, now=now)
+    first, second = leases.claim(store, "w", 30, limit=2, now=now)
     queue.record(store, first, Outcome("delivered", "ok"), SCHEDULE, "w", now=now)
     assert lead_rows(store)[0]["delivered_at"] is None
     queue.record(store, second, Outcome("delivered", "ok"), SCHEDULE, "w", now=now + 1)
@@ -143,18 +143,18 @@ def test_delivered_marks_the_lead_when_every_channel_is_done(store: Store) -> No
 def test_disabled_parks_the_widgets_other_webhook_deliveries(store: Store) -> None:
     widget = webhook_widget(store, "https://hooks.example.com/a")
     add_leads(store, widget, 3)
-    [delivery] = queue.claim(store, "w", 30, now=time.time() + 1)
+    [delivery] = leases.claim(store, "w", 30, now=time.time() + 1)
     assert queue.record(store, delivery, Outcome("disabled", "HTTP 410"), SCHEDULE, "w") == "disabled"
     assert [r["status"] for r in rows(store)] == ["disabled"] * 3
     assert get_widget(store, widget.id).webhook_disabled_at is not None
-    assert queue.claim(store, "w", 30, now=time.time() + 60) == []
+    assert leases.claim(store, "w", 30, now=time.time() + 60) == []
 
 
 def test_replay_requeues_dead_and_disabled_and_reenables_the_webhook(store: Store) -> None:
     widget = webhook_widget(store, "https://hooks.example.com/a")
     add_leads(store, widget, 3)
     now = time.time() + 1
-    one, two, three = queue.claim(store, "w", 30, limit=3, now=now)
+    one, two, three = leases.claim(store, "w", 30, limit=3, now=now)
     queue.record(store, one, Outcome("dead", "refused"), SCHEDULE, "w", now=now)
     queue.record(store, two, Outcome("delivered", "ok"), SCHEDULE, "w", now=now)
     queue.record(store, three, Outcome("disabled", "HTTP 410"), SCHEDULE, "w", now=now)
@@ -181,20 +181,20 @@ def test_retry_delay(made: int, retry_after: float | None, low: float | None, hi
 
 def test_next_due_waits_for_leases_to_end(store: Store) -> None:
     widget = webhook_widget(store, "https://hooks.example.com/a")
-    assert queue.next_due(store) is None
+    assert leases.next_due(store) is None
     add_leads(store, widget)
     created = rows(store)[0]["next_attempt_at"]
-    assert queue.next_due(store) == pytest.approx(created)
+    assert leases.next_due(store) == pytest.approx(created)
     now = time.time() + 1
-    queue.claim(store, "w", 30, now=now)
-    assert queue.next_due(store) == pytest.approx(now + 30), "an in-flight delivery is not due for idle threads"
+    leases.claim(store, "w", 30, now=now)
+    assert leases.next_due(store) == pytest.approx(now + 30), "an in-flight delivery is not due for idle threads"
 
 
 def test_replay_goes_to_the_widgets_current_addresses(store: Store) -> None:
     widget = webhook_widget(store, "https://old.example.com/hook", notify_emails=["typo@exmaple.com"])
     add_leads(store, widget)
     now = time.time() + 1
-    for delivery in queue.claim(store, "w", 30, limit=2, now=now):
+    for delivery in leases.claim(store, "w", 30, limit=2, now=now):
         queue.record(store, delivery, Outcome("dead", "refused"), SCHEDULE, "w", now=now)
     settings = changed(widget.settings, webhook_url="https://new.example.com/hook", notify_emails=["desk@example.com"])
     save_settings(store, widget.id, settings)
@@ -209,7 +209,7 @@ def test_resume_webhook_sends_what_waited_while_it_was_off(store: Store) -> None
     add_leads(store, widget, 2)
     add_leads(store, other)
     now = time.time() + 1
-    [first] = queue.claim(store, "w", 30, limit=1, now=now)
+    [first] = leases.claim(store, "w", 30, limit=1, now=now)
     queue.record(store, first, Outcome("disabled", "HTTP 410"), SCHEDULE, "w", now=now)
     assert [r["status"] for r in rows(store) if r["widget_id"] == widget.id] == ["disabled", "disabled"]
     assert queue.resume_webhook(store, widget.id, now=now) == 2

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from widget.delivery import email as channel
-from widget.delivery import queue
+from widget.delivery import leases
 from widget.delivery.payloads import lead_data
 from widget.i18n import format_datetime
 from widget.schema import deliveries
@@ -77,7 +77,7 @@ def test_the_webhook_csv_and_request_page_name_the_language(make_app: Callable[.
     public_id = public_id_of(store, lead_id)
     with store.reading() as conn:
         delivery = dict(conn.execute(select(deliveries).where(deliveries.c.lead_id == lead_id)).one()._mapping)
-    job = queue.load_job(store, delivery)
+    job = leases.load_job(store, delivery)
     assert job is not None
     data = lead_data(job.lead, job.widget)
     assert (data["language"], data["language_name"]) == ("es", "Spanish")

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from standardwebhooks import WebhookVerificationError
 
 from widget.db import Store
-from widget.delivery import queue, webhook
+from widget.delivery import leases, webhook
 from widget.delivery.base import Job, Outcome
 from widget.models import Widget
 from widget.queries.widgets import get_widget, rotate_webhook_secret
@@ -39,7 +39,7 @@ def store_of(app: Flask) -> Store:
 
 def job_for(store: Store, widget: Widget, **lead: str) -> Job:
     add_leads(store, widget, **lead)
-    job = queue.load_job(store, rows(store)[-1])
+    job = leases.load_job(store, rows(store)[-1])
     assert job is not None
     return job
 
@@ -152,7 +152,7 @@ def test_a_switched_off_webhook_is_parked_not_sent(hook_app: Flask, receiver: Re
     add_leads(store, widget)
     with store.engine.begin() as conn:  # a 410 to another send switched it off after this one was queued
         conn.execute(update(widgets).values(webhook_disabled_at=time.time()))
-    job = queue.load_job(store, rows(store)[0])
+    job = leases.load_job(store, rows(store)[0])
     assert job is not None
     outcome = webhook.send(job)
     assert outcome.status == "disabled" and "switched off" in outcome.detail

@@ -17,7 +17,7 @@ from flask import Flask
 from sqlalchemy import insert, select
 
 from widget import signals
-from widget.delivery import queue, worker
+from widget.delivery import leases, queue, worker
 from widget.delivery.base import Outcome
 from widget.queries.widgets import get_widget
 from widget.schema import used_tokens
@@ -214,7 +214,7 @@ def test_flask_rtr_retry_replays_failed_deliveries(make_app: Callable[..., Flask
     store = get_state(app).store
     widget = webhook_widget(store, "https://hooks.example.com/x")
     add_leads(store, widget, 2)
-    first, second = queue.claim(store, "w", 30, limit=2)
+    first, second = leases.claim(store, "w", 30, limit=2)
     queue.record(store, first, Outcome("dead", "refused"), [0], "w")
     queue.record(store, second, Outcome("delivered", "ok"), [0], "w")
     runner = app.test_cli_runner()

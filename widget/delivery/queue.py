@@ -16,11 +16,6 @@ from ..schema import attempts, deliveries, leads, widgets
 from ..settings import WidgetSettings
 from .base import Outcome
 
-# Claiming moved to ``leases``; these names stay importable from here for code written against them.
-from .leases import claim as claim
-from .leases import load_job as load_job
-from .leases import next_due as next_due
-
 #: Jitter spreads retries by up to this fraction of the delay either way.
 JITTER = 0.1
 #: A Retry-After longer than this is capped (a receiver can't park a lead for days).
