@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from widget.delivery import email as channel
-from widget.delivery import queue
+from widget.delivery import leases
 from widget.delivery.headers import header_text
 from widget.email_address import check_email
 from widget.models import NewLead
@@ -68,7 +68,7 @@ def built(app: Flask, channel_name: str) -> EmailMessage:
     store = get_state(app).store
     with store.reading() as conn:
         row = conn.execute(select(deliveries).where(deliveries.c.channel == channel_name)).one()
-    job = queue.load_job(store, dict(row._mapping))
+    job = leases.load_job(store, dict(row._mapping))
     assert job is not None
     build = channel.build_lead_message if channel_name == "email" else channel.build_confirmation_message
     with app.app_context():
