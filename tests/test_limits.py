@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 import redis
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
+from flask_limiter import Limiter
 from limits import parse
 from sqlalchemy import func, select
 
@@ -153,6 +154,27 @@ def test_other_routes_are_not_limited(make_app: Callable[..., Flask]) -> None:
     client = app.test_client()
     assert {client.get("/w/demo/frame").status_code for _ in range(5)} == {200}
     assert {client.get("/embed.js").status_code for _ in range(5)} == {200}
+
+
+def test_only_submissions_run_the_limiter(make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The card, embed.js, the beacon and the host app's own pages skip the limiter's per-request work."""
+    app = _demo_app(make_app)
+    app.add_url_rule("/hosts-own-page", "hosts_own_page", lambda: "the host's page")
+    evaluated: list[str] = []
+    identify = Limiter.identify_request
+
+    def counting(limiter: Limiter) -> str:
+        evaluated.append(request.path)
+        return identify(limiter)
+
+    monkeypatch.setattr(Limiter, "identify_request", counting)
+    client = app.test_client()
+    for path in ("/w/demo/frame?mode=inline", "/w/demo", "/embed.js", "/hosts-own-page", "/healthz"):
+        assert client.get(path).status_code == 200, path
+    client.post("/w/demo/seen", json={})
+    assert evaluated == []
+    assert _submit(app, client).status_code == 201
+    assert evaluated == ["/w/demo/leads"]
 
 
 def test_memory_storage_by_default_with_flask_limiters_warning(tmp_path: Path) -> None:

@@ -257,12 +257,14 @@ def refuse(widget: Widget, status: int, reason: str, field: str | None = None) -
 
 @blueprint.before_request
 def _cap_body() -> None:
-    """Read at most RTR_MAX_BODY_BYTES of a public request (the host app's routes are untouched)."""
+    """Read at most RTR_MAX_BODY_BYTES of a public POST (the GETs read no body; the host app's routes are untouched)."""
+    if request.method != "POST":
+        return
     cap = int(current_app.config["RTR_MAX_BODY_BYTES"])
     request.max_content_length = cap
     # Without a Content-Length (a chunked body) Werkzeug stops quietly at the cap and parses what it
     # read; read it here instead, so a longer body is refused rather than cut short.
-    if request.content_length is None and request.method == "POST" and len(request.get_data(cache=True)) >= cap:
+    if request.content_length is None and len(request.get_data(cache=True)) >= cap:
         raise RequestEntityTooLarge()
 
 

@@ -8,8 +8,9 @@ it into a kind message with what they typed kept).
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -76,21 +77,51 @@ def limit_submissions(app: Flask, limiter: Limiter, blueprint: Blueprint, submit
     send the corrected form. Only stored leads count against the widget, so junk and caught bots
     cannot lock real people out.
     """
-    def not_a_submission() -> bool:
-        return request.endpoint != submit_endpoint
+    def is_submission() -> bool:
+        return request.method == "POST" and request.endpoint == submit_endpoint
 
     def give_back_unless_counted(response: Response) -> Response:
         if request.endpoint == submit_endpoint and not g.get("rtr_client_counted"):
             _give_back_client_hits(limiter)
         return response
 
-    # Every limit here is on POSTs: a GET (the card, embed.js, the host app's own pages) skips the
-    # limiter's per-request work, a third of what drawing the card costs.
-    limiter.request_filter(lambda: request.method in ("GET", "HEAD"))
-    limiter.limit(_client_limit, key_func=_client_key, methods=["POST"], exempt_when=not_a_submission)(blueprint)
-    limiter.limit(_widget_limit, key_func=_widget_key, methods=["POST"], exempt_when=not_a_submission,
-                  deduct_when=_stored)(blueprint)
+    _run_hooks_only_when(app, limiter, is_submission)
+    limiter.limit(_client_limit, key_func=_client_key)(blueprint)
+    limiter.limit(_widget_limit, key_func=_widget_key, deduct_when=_stored)(blueprint)
     app.after_request(give_back_unless_counted)  # on the app: the blueprint is shared by every app
+
+
+def _run_hooks_only_when(app: Flask, limiter: Limiter, wanted: Callable[[], bool]) -> None:
+    """Run the limiter's request hooks only for the requests ``wanted`` names.
+
+    Flask-Limiter hooks every request of the app, and even a request it exempts costs a fifth of
+    drawing the card. Our limits are on submissions alone, so the card, embed.js and the host app's
+    own pages skip that work. Fails at start-up if this Flask-Limiter hooks in some other way.
+    """
+    check, release = limiter._check_request_limit, limiter._Limiter__release_context  # type: ignore[attr-defined]
+
+    def is_inject_headers(hook: Any) -> bool:
+        return isinstance(hook, functools.partial) and hook.args == (limiter,)
+
+    def check_wanted() -> None:
+        if wanted():
+            check()
+
+    def inject_wanted(response: Response) -> Response:
+        return inject(response) if wanted() else response
+
+    def release_wanted(error: BaseException | None = None) -> None:
+        if wanted():
+            release(error)
+
+    before, after = app.before_request_funcs[None], app.after_request_funcs[None]
+    teardown = app.teardown_request_funcs[None]
+    inject = next((hook for hook in after if is_inject_headers(hook)), None)
+    if check not in before or release not in teardown or inject is None:
+        raise RuntimeError("This Flask-Limiter registers its request hooks in a way Ready to Rebuild doesn't know")
+    before[before.index(check)] = check_wanted
+    after[after.index(inject)] = inject_wanted
+    teardown[teardown.index(release)] = release_wanted
 
 
 def count_against_client() -> None:

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 
 from flask import Request, current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, Serializer, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 from werkzeug.wrappers import Response
 
 from .models import Widget
@@ -27,6 +28,16 @@ class TokenCheck:
     age: float = 0.0
 
 
+class _TokenSerializer(URLSafeSerializer):
+    """Signs form tokens uncompressed: a random nonce never compresses, and trying costs half the signing.
+
+    Reading is unchanged, so a compressed token signed before this (a page open across an upgrade) still reads.
+    """
+
+    def dump_payload(self, obj: object) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 def _serializer() -> URLSafeSerializer:
     return _serializer_for(current_app.config["RTR_SECRET_KEY"])
 
@@ -34,7 +45,7 @@ def _serializer() -> URLSafeSerializer:
 @functools.lru_cache(maxsize=4)
 def _serializer_for(secret_key: str | bytes) -> URLSafeSerializer:
     # Built once per key: every card drawn signs a token, and building one costs as much as signing.
-    return URLSafeSerializer(secret_key, salt=TOKEN_SALT)
+    return _TokenSerializer(secret_key, salt=TOKEN_SALT)
 
 
 def issue_form_token(widget_id: str, now: float | None = None) -> str:
