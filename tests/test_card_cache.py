@@ -19,6 +19,7 @@ import pytest
 from flask import Flask, template_rendered
 from sqlalchemy import event
 
+from widget.card_cache import ASKED_PER_CARD
 from widget.queries.widget_cache import WidgetCache, cache_of
 from widget.queries.widgets import create_widget, get_widget, save_settings
 from widget.security import check_form_token
@@ -179,6 +180,20 @@ def test_the_kept_renderings_are_bounded(make_app: Callable[..., Flask]) -> None
     for query in ({}, {"lang": "es"}, {"theme": "dark"}, {"mode": "button"}, {"mode": "popup"}, {"lang": "es"}):
         client.get("/w/demo/frame?" + urlencode(query))
     assert len(app.extensions["rtr"].cards) == 3
+
+
+def test_the_kept_queries_are_bounded_and_share_one_rendering(make_app: Callable[..., Flask]) -> None:
+    app = make_app(RTR_CARD_CACHE_SIZE=3)
+    app.test_cli_runner().invoke(args=["rtr", "demo"])
+    client = app.test_client()
+    pages = [f"https://practice.example/blog/post-{number}" for number in range(40)]
+    for page in pages:
+        html = client.get("/w/demo/frame?" + urlencode({"page": page})).get_data(as_text=True)
+        assert f'value="{page}"' in html
+    state = app.extensions["rtr"]
+    assert len(state.cards) == 1, "every post shares the one rendering"
+    assert len(state.asked) == 3 * ASKED_PER_CARD
+    assert f'value="{pages[0]}"' in client.get("/w/demo/frame?" + urlencode({"page": pages[0]})).get_data(as_text=True)
 
 
 def test_the_kept_widgets_are_bounded_and_unknown_ids_are_not_kept(app: Flask) -> None:

@@ -9,6 +9,10 @@ holds everything else that changes the HTML: the widget's settings version, the 
 the language, the theme, the preselected service, which optional values are present at all, and
 the script root. Re-rendered forms (errors, thanks) never come from here: they carry what a person
 typed. At most ``RTR_CARD_CACHE_SIZE`` renderings are kept per app, least recently used go first.
+
+Reading the query (its parsing, the origin check, the escaping) costs a quarter of a view, and a
+blog post's readers all send the same one: so what a query asks for is kept too, by widget version
+and the query's exact text, up to ``ASKED_PER_CARD`` times as many as the renderings.
 """
 
 from __future__ import annotations
@@ -16,24 +20,30 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from collections.abc import Hashable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import TypeVar
 
 from flask import current_app, request, url_for
 from markupsafe import escape
 from werkzeug.wrappers import Response
 
 from .forms import UTM_KEYS, LeadForm, form_language, option_value
-from .frame import Echoed, card_html, card_response, render_card
+from .frame import Echoed, card_html, card_response, mode_of, render_card
 from .models import Widget
 from .security import issue_form_token
 from .state import get_state
 
+T = TypeVar("T")
 #: Each process marks its slots with its own random tag, so no settings text can pose as one.
 TAG = secrets.token_hex(8)
 SLOT = re.compile(f"rtr-slot-{TAG}-([a-z_]+)-")
 _lock = threading.Lock()
 ECHOED = tuple(f.name for f in fields(Echoed))
+#: Queries kept per rendering kept: the posts, pages and campaigns that share one card.
+ASKED_PER_CARD = 4
 
 
 @dataclass(frozen=True)
@@ -49,14 +59,16 @@ class FirstView:
     utm: tuple[str, ...]
 
     @classmethod
-    def from_request(cls, widget: Widget, mode: str) -> FirstView:
-        args, values = request.args, request.values
+    def from_request(cls, widget: Widget, mode: str | None) -> FirstView:
+        """Read the query (a first view is a GET: only the query counts); ``mode``: the route's, else the query's."""
+        args = request.args
         names = [s.name for s in widget.settings.services]
         return cls(
-            mode=mode, language=form_language(widget, values.get("lang") or widget.settings.language),
-            dark=values.get("theme") == "dark",
+            mode=mode or mode_of(args.get("mode")),
+            language=form_language(widget, args.get("lang") or widget.settings.language),
+            dark=args.get("theme") == "dark",
             service=option_value(names, widget.settings.language, args.get("service", "")),
-            echoed=Echoed.from_request(), page_url=args.get("page", "")[:2000],
+            echoed=Echoed.from_request(args), page_url=args.get("page", "")[:2000],
             utm=tuple(args.get(key, "")[:200] for key in UTM_KEYS),
         )
 
@@ -67,8 +79,11 @@ class FirstView:
 
     def slots(self, token: str, nonce: str) -> dict[str, str]:
         """Return the value of every slot, escaped."""
-        values = {"token": token, "nonce": nonce, "page_url": self.page_url}
-        values.update(zip(UTM_KEYS, self.utm, strict=True))
+        return self._escaped | {"token": str(escape(token)), "nonce": str(escape(nonce))}
+
+    @cached_property
+    def _escaped(self) -> dict[str, str]:
+        values = {"page_url": self.page_url, **dict(zip(UTM_KEYS, self.utm, strict=True))}
         values.update({name: getattr(self.echoed, name) for name in ECHOED})
         return {name: str(escape(value)) if value else "" for name, value in values.items()}
 
@@ -87,13 +102,17 @@ class Rendered:
         return "".join(pieces)
 
 
-def first_view(widget: Widget, mode: str) -> Response:
-    """Answer a first view of the card: from the rendering kept for its key, else rendered now."""
-    asked = FirstView.from_request(widget, mode)
+def first_view(widget: Widget, mode: str | None = None) -> Response:
+    """Answer a first view of the card: from the rendering kept for its key, else rendered now.
+
+    ``mode``: the route's (the hosted page is ``page``), else the one the query asks for.
+    """
     size = int(current_app.config["RTR_CARD_CACHE_SIZE"])
     if not size or current_app.jinja_env.auto_reload:  # templates may change under us while developing
+        asked = FirstView.from_request(widget, mode)
         form = LeadForm(widget, language=asked.language, formdata=None, data=asked.initial_data())
-        return render_card(widget, form, mode=mode, status=200, seen_url=_seen_url(widget))
+        return render_card(widget, form, mode=asked.mode, status=200, seen_url=_seen_url(widget))
+    asked = _asked(widget, mode, size * ASKED_PER_CARD)
     rendered = _rendered(widget, asked, size)
     nonce = secrets.token_urlsafe(12)
     html = rendered.fill(asked.slots(issue_form_token(widget.id), nonce))
@@ -110,20 +129,28 @@ def _seen_url(widget: Widget) -> str:
     return url_for("rtr.count_seen", widget_id=widget.id)
 
 
+def _asked(widget: Widget, mode: str | None, size: int) -> FirstView:
+    key = (widget.id, widget.version, widget.updated_at, mode, request.query_string)
+    return _kept(get_state().asked, key, size, lambda: FirstView.from_request(widget, mode))
+
+
 def _rendered(widget: Widget, asked: FirstView, size: int) -> Rendered:
-    cards = get_state().cards
-    key = _key(widget, asked)
+    return _kept(get_state().cards, _key(widget, asked), size, lambda: _render(widget, asked))
+
+
+def _kept(kept: OrderedDict[Hashable, T], key: Hashable, size: int, make: Callable[[], T]) -> T:
+    """Return what ``kept`` holds for key, else make it and keep it (at most ``size``, least recently used go first)."""
     with _lock:
-        found = cards.get(key)
+        found = kept.get(key)
         if found is not None:
-            cards.move_to_end(key)
+            kept.move_to_end(key)
             return found
-    rendered = _render(widget, asked)
+    made = make()
     with _lock:
-        cards[key] = rendered
-        while len(cards) > size:
-            cards.popitem(last=False)
-    return rendered
+        kept[key] = made
+        while len(kept) > size:
+            kept.popitem(last=False)
+    return made
 
 
 def _render(widget: Widget, asked: FirstView) -> Rendered:

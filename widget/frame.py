@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from .origins import normalise_origin
 from .security import secure_public_response
 from .settings import WidgetSettings
 
+#: How the card is shown: in the page, behind a button, in a popup, or as its own page.
+MODES = ("inline", "button", "popup", "page")
 DARK = {"background_color": "#1d1b22", "text_color": "#f3eef1"}
 CSS_VALUE = re.compile(r"[^\w\s#,.'\"-]")
 # 988 and 911 standing alone (not inside a longer number), and the Lifeline's addresses: its site
@@ -109,10 +112,16 @@ class Echoed:
     label: str = ""
 
     @classmethod
-    def from_request(cls) -> Echoed:
-        values = request.values
+    def from_request(cls, values: Mapping[str, str] | None = None) -> Echoed:
+        """Read them from ``values`` (default: the query and, on a POST, the form; the label from the query only)."""
+        values = request.values if values is None else values
         return cls(parent_origin=normalise_origin(values.get("origin", "")) or "",
                    instance=values.get("instance", "")[:200], label=request.args.get("label", "")[:80])
+
+
+def mode_of(asked: str | None) -> str:
+    """Return the card's mode a request asks for: one of ``MODES``, else ``inline``."""
+    return asked if asked in MODES else "inline"
 
 
 def card_html(widget: Widget, form: LeadForm, *, mode: str, nonce: str, dark: bool, echoed: Echoed,

@@ -18,7 +18,7 @@ from . import ratelimit, seen, signals, site_check
 from .assets import asset_response, asset_version
 from .card_cache import first_view
 from .forms import LeadForm
-from .frame import render_card, secure, thank_you_text, theme_css
+from .frame import mode_of, render_card, secure, thank_you_text, theme_css
 from .i18n import supported, template_helpers, words
 from .models import NewLead, ReplayError, Widget
 from .queries.leads import add_lead, lead_for_token
@@ -33,7 +33,6 @@ log = logging.getLogger("widget.public")
 # The template folder makes rtr/… templates findable in host apps too; theirs still win.
 blueprint = Blueprint("rtr", __name__, template_folder=resource_dir("templates"))
 WIDGET_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-MODES = ("inline", "button", "popup", "page")
 
 
 def register(app: Flask, state: RTRState) -> None:
@@ -74,11 +73,11 @@ def healthz() -> Response:
 def frame(widget_id: str) -> Response:
     """Render the card inside the loader's iframe (counted as a view once the card reports it was seen);
     a site the widget doesn't allow gets a link to the hosted page instead."""
-    widget, mode = _load_widget(widget_id, cached=True), _mode()
+    widget = _load_widget(widget_id, cached=True)
     refused = site_check.refused_origin(widget, request)
     if refused:
-        return site_check.refused_frame(widget, refused, mode)
-    return first_view(widget, mode)
+        return site_check.refused_frame(widget, refused, _mode())
+    return first_view(widget)
 
 
 @blueprint.get("/w/<widget_id>")
@@ -185,8 +184,7 @@ def _unavailable(status: int = 404) -> Response:
 
 
 def _mode(value: str | None = None) -> str:
-    mode = value or request.args.get("mode", "inline")
-    return mode if mode in MODES else "inline"
+    return mode_of(value or request.args.get("mode"))
 
 
 def _language(widget: Widget) -> str:

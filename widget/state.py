@@ -62,6 +62,8 @@ class RTRState:
     assets: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     #: The card's first views, rendered once per widget version, language, mode… (``widget.card_cache``).
     cards: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+    #: What each first view's query asked for, read once per widget version and query (``widget.card_cache``).
+    asked: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
     #: Views the frame's beacons reported, not yet written (``widget.seen``).
     views: ViewBuffer | None = None
     #: Refused sites just noted, by (widget id, origin): when (``widget.site_check``).
