@@ -53,6 +53,7 @@ def main() -> None:
                     for width in WIDTHS:
                         rows.append((label, name, width, *layout_shift(browser, snippet, width)))
             browser.close()
+        app.extensions["rtr"].views.flush()  # the cards' views, before their database goes with the folder
         app.extensions["rtr"].store.engine.dispose()
     print("| card | snippet | width | CLS | first height | loaded height |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
