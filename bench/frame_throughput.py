@@ -2,7 +2,9 @@
 
 The same gunicorn settings serve each (``-w 2``, sync workers): the hello-world app, and the
 standalone app on SQLite with the demo widget (``RTR_WORKER=off``, as in production). The frame is
-asked for with the query embed.js sends. After a short warm-up, ``wrk -t2 -c32`` loads each page
+asked for with the query embed.js sends, from the demo widget (any site may show it) and from a copy
+that lists the practice's site (each view checks the loader's origin and the Referer). After a
+short warm-up, ``wrk -t2 -c32`` loads each page
 in turn for a few rounds; each page's best round is printed (the one least disturbed by whatever
 else runs on the machine), with its worst beside it to show the noise. Every answer must be 2xx:
 wrk's "Non-2xx or 3xx responses" and socket errors are counted over every round, and each page is
@@ -16,6 +18,7 @@ Run: ``.venv/bin/python bench/frame_throughput.py [--seconds 12]``. To compare s
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from urllib.parse import urlencode
@@ -35,16 +38,34 @@ ROUNDS = 4
 HELLO = "bare Flask hello-world"
 WARMUP_SECONDS = 2
 # What embed.js puts on the frame's URL for an inline card on a practice's blog post.
-LOADER_QUERY = urlencode({"mode": "inline", "origin": "https://practice.example", "instance": "demo",
-                          "page": "https://practice.example/blog/when-trust-is-broken"})
+PRACTICE = "https://practice.example"
+POST = f"{PRACTICE}/blog/when-trust-is-broken"
+LOADER_QUERY = urlencode({"mode": "inline", "origin": PRACTICE, "instance": "demo", "page": POST})
+#: The demo widget's copy that lists the practice's site.
+LISTED = "listed"
 
 
-def check_and_warm(url: str) -> None:
-    """Check the page answers 200 (not a redirect, not an error page), then warm its workers up."""
-    first = requests.get(url, timeout=30, allow_redirects=False)
-    if first.status_code != 200:
-        raise BenchError(f"{url} answered {first.status_code} before the load even started")
-    run_wrk(url, WARMUP_SECONDS)
+def check_and_warm(url: str, headers: tuple[str, ...], card: bool) -> None:
+    """Check the page answers 200 (not a redirect, an error, or the refused site's link instead of the
+    card), then warm its workers up."""
+    first = requests.get(url, timeout=30, allow_redirects=False,
+                         headers=dict(header.split(": ", 1) for header in headers))
+    if first.status_code != 200 or (card and 'name="token"' not in first.text):
+        raise BenchError(f"{url} answered {first.status_code} without the card before the load even started")
+    run_wrk(url, WARMUP_SECONDS, headers=headers)
+
+
+def add_listing_copy(env: dict[str, str], folder: Path) -> None:
+    """Add a copy of the demo widget that lists the practice's site, as a practice in production does:
+    each of its views checks the loader's origin and the Referer against the list."""
+    config = json.loads(flask_cli(env, "export"))
+    listed = next(widget for widget in config["widgets"] if widget["id"] == "demo")
+    listed.update(id=LISTED, name=f"{listed['name']} (sites listed)")
+    listed["settings"]["allowed_origins"] = [PRACTICE]
+    config["widgets"] = [listed]
+    path = folder / "listed.json"
+    path.write_text(json.dumps(config))
+    flask_cli(env, "import", str(path))
 
 
 def main() -> None:
@@ -63,14 +84,17 @@ def main() -> None:
         database_url = start_postgres(stack) if options.postgres else ""
         env = app_env(stack.folder, database_url, RTR_WORKER="off")
         flask_cli(env, "demo")
+        add_listing_copy(env, stack.folder)
         _, base = gunicorn(stack, "widget", WIDGET_APP, env, options.workers, server)
-        pages = {HELLO: hello + "/", "frame GET /w/demo/frame?…": f"{base}/w/demo/frame?{LOADER_QUERY}",
-                 "hosted page GET /w/demo": f"{base}/w/demo"}
-        for url in pages.values():
-            check_and_warm(url)
+        pages = {HELLO: (hello + "/", ()),
+                 "frame GET /w/demo/frame?…": (f"{base}/w/demo/frame?{LOADER_QUERY}", ()),
+                 "frame GET, sites listed": (f"{base}/w/{LISTED}/frame?{LOADER_QUERY}", (f"Referer: {POST}",)),
+                 "hosted page GET /w/demo": (f"{base}/w/demo", ())}
+        for label, (url, headers) in pages.items():
+            check_and_warm(url, headers, card=label != HELLO)
         # Round-robin; each page's best round is the one least disturbed by a neighbour on the machine.
-        rounds = [{label: run_wrk(url, options.seconds / ROUNDS) for label, url in pages.items()}
-                  for _ in range(ROUNDS)]
+        rounds = [{label: run_wrk(url, options.seconds / ROUNDS, headers=headers)
+                   for label, (url, headers) in pages.items()} for _ in range(ROUNDS)]
     database = "PostgreSQL (fsync on)" if options.postgres else "SQLite"
     kind = "sync workers" if options.threads == 1 else f"gthread, {options.threads} threads each"
     print(f"Throughput: gunicorn -w {options.workers} ({kind}), wrk -t2 -c32, {ROUNDS} rounds of "

@@ -71,6 +71,15 @@ def test_either_name_of_a_stranger_gets_the_link(guarded: Flask, query: dict, he
     assert [site.origin for site in _refused(guarded)] == [STRANGER]
 
 
+def test_a_stranger_copying_a_kept_query_still_gets_the_link(guarded: Flask) -> None:
+    """What a query asks for is kept between views; the Referer is still checked on every one."""
+    client, query = guarded.test_client(), {"origin": PRACTICE, "page": PRACTICE + "/blog/"}
+    assert "<form" in client.get("/w/demo/frame", query_string=query, headers={"Referer": PRACTICE + "/blog/"}).text
+    copied = client.get("/w/demo/frame", query_string=query, headers={"Referer": STRANGER + "/page"})
+    assert "<form" not in copied.text and _frame_ancestors(copied) == "*"
+    assert "<form" in client.get("/w/demo/frame", query_string=query).text
+
+
 def test_a_frame_that_names_no_site_is_the_card_the_browser_still_guards(guarded: Flask) -> None:
     response = guarded.test_client().get("/w/demo/frame")
     assert "<form" in response.get_data(as_text=True) and _frame_ancestors(response) != "*"

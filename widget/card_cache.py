@@ -102,21 +102,30 @@ class Rendered:
         return "".join(pieces)
 
 
-def first_view(widget: Widget, mode: str | None = None) -> Response:
-    """Answer a first view of the card: from the rendering kept for its key, else rendered now.
+def asked_for(widget: Widget, mode: str | None = None) -> FirstView:
+    """Return what this first view asks for: kept per widget version and query text while cards are kept.
 
     ``mode``: the route's (the hosted page is ``page``), else the one the query asks for.
     """
-    size = int(current_app.config["RTR_CARD_CACHE_SIZE"])
-    if not size or current_app.jinja_env.auto_reload:  # templates may change under us while developing
-        asked = FirstView.from_request(widget, mode)
+    size = _cards_kept()
+    return _asked(widget, mode, size * ASKED_PER_CARD) if size else FirstView.from_request(widget, mode)
+
+
+def first_view(widget: Widget, asked: FirstView) -> Response:
+    """Answer a first view of the card: from the rendering kept for its key, else rendered now."""
+    size = _cards_kept()
+    if not size:
         form = LeadForm(widget, language=asked.language, formdata=None, data=asked.initial_data())
         return render_card(widget, form, mode=asked.mode, status=200, seen_url=_seen_url(widget))
-    asked = _asked(widget, mode, size * ASKED_PER_CARD)
     rendered = _rendered(widget, asked, size)
     nonce = secrets.token_urlsafe(12)
     html = rendered.fill(asked.slots(issue_form_token(widget.id), nonce))
     return card_response(html, widget, nonce)
+
+
+def _cards_kept() -> int:
+    """Return how many renderings to keep: none while templates may change under us (developing)."""
+    return 0 if current_app.jinja_env.auto_reload else int(current_app.config["RTR_CARD_CACHE_SIZE"])
 
 
 def _key(widget: Widget, asked: FirstView) -> Hashable:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from . import ratelimit, seen, signals, site_check
 from .assets import asset_response, asset_version
-from .card_cache import first_view
+from .card_cache import asked_for, first_view
 from .forms import LeadForm
 from .frame import mode_of, render_card, secure, thank_you_text, theme_css
 from .i18n import supported, template_helpers, words
@@ -74,16 +74,18 @@ def frame(widget_id: str) -> Response:
     """Render the card inside the loader's iframe (counted as a view once the card reports it was seen);
     a site the widget doesn't allow gets a link to the hosted page instead."""
     widget = _load_widget(widget_id, cached=True)
-    refused = site_check.refused_origin(widget, request)
+    asked = asked_for(widget)
+    refused = site_check.refused_origin(widget, request, asked.echoed.parent_origin)
     if refused:
-        return site_check.refused_frame(widget, refused, _mode())
-    return first_view(widget)
+        return site_check.refused_frame(widget, refused, asked.mode)
+    return first_view(widget, asked)
 
 
 @blueprint.get("/w/<widget_id>")
 def hosted_page(widget_id: str) -> Response:
     """Render the card as a full page: for plain links and the no-JavaScript fallback."""
-    return first_view(_load_widget(widget_id, cached=True), "page")
+    widget = _load_widget(widget_id, cached=True)
+    return first_view(widget, asked_for(widget, "page"))
 
 
 blueprint.add_url_rule("/w/<widget_id>/seen", view_func=seen.count_seen, methods=["POST"])

@@ -38,18 +38,23 @@ NOTE_EVERY_SECONDS = 60.0
 MAX_REMEMBERED = 10_000
 
 
-def asking_origins(req: Request) -> list[str]:
-    """Return the origins a frame request names: the loader's ``origin`` parameter, then the Referer's."""
-    named = [normalise_origin(req.args.get("origin", "")), origin_of(req.headers.get("Referer", ""))]
+def asking_origins(req: Request, parent_origin: str | None = None) -> list[str]:
+    """Return the origins a frame request names: the loader's ``origin`` parameter, then the Referer's.
+
+    ``parent_origin``: the ``origin`` parameter already normalised (read from the query when None).
+    """
+    loaders = normalise_origin(req.args.get("origin", "")) if parent_origin is None else parent_origin
+    referer = req.headers.get("Referer")
+    named = [loaders, origin_of(referer) if referer else None]
     return list(dict.fromkeys(origin for origin in named if origin))
 
 
-def refused_origin(widget: Widget, req: Request) -> str | None:
+def refused_origin(widget: Widget, req: Request, parent_origin: str | None = None) -> str | None:
     """Return the first origin the request names that the widget's allowed sites leave out, else None."""
     allowed = widget.settings.allowed_origins
     if not allowed:
         return None
-    for origin in asking_origins(req):
+    for origin in asking_origins(req, parent_origin):
         if origin not in allowed and not is_own_origin(origin, req):
             return origin
     return None
