@@ -19,7 +19,7 @@ from widget.settings import WidgetSettings, demo_settings
 
 from .support.admin_pages import EDIT, edit_form, error_of, store_of
 from .support.admin_session import signed_in
-from .support.leads import add
+from .support.leads import add, public_id_of
 from .support.routing import COUPLES, INTAKE, VEGAS, group_practice
 from .support.settings import changed
 
@@ -86,6 +86,24 @@ def test_a_replayed_email_goes_where_routing_sends_it_now(any_store: Store) -> N
         ids = list(conn.execute(select(deliveries.c.id)).scalars())
     assert replay(any_store, ids) == 1
     assert _targets(any_store) == {lead_id: [COUPLES]}
+
+
+def test_the_request_page_says_why_its_email_went_to_its_list(app: Flask) -> None:
+    store = store_of(app)
+    widget = create_widget(store, "Harbor Light", group_practice())
+    both = add(store, widget, service="Couples therapy", location="Las Vegas office")
+    plain = add(store, widget, service="Individual therapy")
+    client = signed_in(app.test_client())
+
+    def page(lead_id: int) -> str:
+        return client.get(f"/admin/leads/{public_id_of(store, lead_id)}").get_data(as_text=True)
+
+    assert "Sent to this list because the person chose Couples therapy and Las Vegas office." in page(both)
+    assert "Sent to the main list: the person chose no service or location that has its own list." in page(plain)
+    moved_on = update(deliveries).where(deliveries.c.lead_id == plain).values(target=json.dumps(["old@harbor.example"]))
+    with store.engine.begin() as conn:  # sent where routing no longer sends it: no reason beats a wrong one
+        conn.execute(moved_on)
+    assert "Sent to" not in page(plain) and "old@harbor.example" in page(plain)
 
 
 def _cli(app: Flask, *args: str) -> Any:

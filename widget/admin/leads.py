@@ -11,14 +11,17 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from ..delivery.queue import REPLAYABLE, replay
+from ..delivery.reason import route_taken
 from ..delivery.smtp_config import effective_smtp
 from ..delivery.worker import wake_worker
+from ..models import Widget
 from ..queries.audit import record
 from ..queries.handling import HANDLEABLE
 from ..queries.handling import mark_handled as handle_delivery
 from ..queries.inbox import STATUSES, LeadFilter, count_leads, list_leads
 from ..queries.leads import delete_leads, get_lead, set_contacted
 from ..queries.widgets import get_widget, list_widgets
+from ..routing import EmailRoute
 from ..state import get_state
 from .auth import actor, login_required
 from .blueprint import blueprint
@@ -121,7 +124,25 @@ def lead_detail(lead_id: str) -> Any:
         contacted_form=contacted, replayable=REPLAYABLE, handleable=HANDLEABLE, channel_labels=CHANNEL_LABELS,
         delivery_labels=DELIVERY_LABELS, attempt_labels=ATTEMPT_LABELS, email_set_up=_email_set_up(),
         retention=widget.settings.retention_days if widget else None,
+        routed_because=_routed_because(lead, widget),
     )
+
+
+def _routed_because(lead: dict[str, Any], widget: Widget | None) -> dict[int, str]:
+    """Say why each email to the practice went to its list (a service's, a location's or the main one),
+    by delivery id; nothing where routing plays no part or the lists changed since."""
+    reasons = {}
+    for delivery in lead["deliveries"] if widget else ():
+        route = route_taken(widget.settings, lead, delivery["target"]) if delivery["channel"] == "email" else None
+        if route is not None:
+            reasons[delivery["id"]] = _reason(route)
+    return reasons
+
+
+def _reason(route: EmailRoute) -> str:
+    if not route.routed:
+        return "Sent to the main list: the person chose no service or location that has its own list."
+    return f"Sent to this list because the person chose {' and '.join(filter(None, (route.service, route.location)))}."
 
 
 def _email_set_up() -> bool:

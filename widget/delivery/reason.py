@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..i18n import N_, translate
-from ..routing import email_route, has_routes
+from ..routing import EmailRoute, email_route, has_routes
 from ..settings import WidgetSettings
 
 CHOSE_ONE = N_("Sent to you because the person chose {choice}.")
@@ -24,10 +24,8 @@ def why_sent(settings: WidgetSettings, lead: Mapping[str, Any], target: Any, lan
     Nothing is said when the delivery's addresses are not where the settings route it now (it
     was sent on while they changed): a reason that may be wrong is worse than none.
     """
-    if not has_routes(settings):
-        return ""
-    route = email_route(settings, lead.get("service"), lead.get("location"))
-    if set(route.recipients) != set(_addresses(target)):
+    route = route_taken(settings, lead, target)
+    if route is None:
         return ""
     if not route.routed:
         return translate(language, MAIN_LIST)
@@ -36,6 +34,15 @@ def why_sent(settings: WidgetSettings, lead: Mapping[str, Any], target: Any, lan
     if route.service and route.location:
         return translate(language, CHOSE_BOTH).format(service=route.service, location=route.location)
     return translate(language, CHOSE_ONE).format(choice=route.service or route.location)
+
+
+def route_taken(settings: WidgetSettings, lead: Mapping[str, Any], target: Any) -> EmailRoute | None:
+    """Return the route the email to target followed under these settings; None when routing plays no
+    part, or when target is not where the settings route the request now (it was sent on while they changed)."""
+    if not has_routes(settings):
+        return None
+    route = email_route(settings, lead.get("service"), lead.get("location"))
+    return route if set(route.recipients) == set(_addresses(target)) else None
 
 
 def _addresses(target: Any) -> list[str]:
