@@ -81,10 +81,14 @@ run: setup
 	echo "" && \
 	$(PY) -W ignore::UserWarning -m flask --app widget run --host $(HOST) --port $(PORT)
 
+# Two pytest processes, each taking whole test files (their module fixtures stay in one process);
+# TEST_WORKERS=0 runs everything in this one.
+TEST_WORKERS ?= 2
+
 test: setup system-deps js-check
 	$(VENV)/bin/ruff check widget tests bench
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 
 # Every bench/*.py, each printing its table; one that fails doesn't stop the others, but fails the run.
 bench: bench-deps
