@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,28 @@ def missing(what: str) -> None:
     if IN_CI:
         pytest.fail(f"{what} is required under CI=true")
     pytest.skip(f"{what} is not available here")
+
+
+class Clock:
+    """``time.time`` standing still until the test moves it on."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Stop the wall clock (``time.time``) for locks and limits that count seconds: a slow machine
+    can't let a lock run out between two requests, and waiting is ``clock.advance``, not a sleep."""
+    stopped = Clock()
+    monkeypatch.setattr(time, "time", stopped)
+    return stopped
 
 
 @pytest.fixture

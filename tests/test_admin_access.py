@@ -21,6 +21,7 @@ from widget.queries.widgets import get_widget, list_widgets
 from widget.schema import admin_sessions
 from widget.state import get_state
 
+from .conftest import Clock
 from .support.admin_session import signed_in
 from .support.leads import add, public_id_of
 
@@ -231,7 +232,7 @@ def test_login_with_the_right_password_and_not_the_wrong_one(admin_app: Callable
     assert client.get("/admin/").status_code == 200
 
 
-def test_failed_logins_lock_the_account_briefly_from_any_address(admin_app: Callable[..., Flask]) -> None:
+def test_failed_logins_lock_the_account_briefly_from_any_address(admin_app: Callable[..., Flask], clock: Clock) -> None:
     client = admin_app(RTR_ADMIN_LOCK_AFTER=3, RTR_ADMIN_LOGIN_LIMIT="100 per minute").test_client()
     statuses = [login(client, "ann", f"guess {n}", environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
                 for n in range(4)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from widget.admin.throttle import lock_seconds
 from widget.schema import admins
 from widget.state import get_state
 
+from .conftest import Clock
 from .support.admin_session import signed_in
 from .support.leads import csrf_token
 
@@ -173,23 +173,29 @@ def test_the_lock_doubles_from_one_second_up_to_the_cap() -> None:
     assert lock_seconds(10_000, 300) == 300
 
 
-def test_each_failure_beyond_the_free_ones_locks_the_account_twice_as_long(admin_app: Callable[..., Flask]) -> None:
+def test_each_failure_beyond_the_free_ones_locks_the_account_twice_as_long(admin_app: Callable[..., Flask],
+                                                                          clock: Clock) -> None:
     app = admin_app(RTR_ADMIN_LOCK_AFTER=0, RTR_ADMIN_LOGIN_LIMIT="1000 per minute")
     assert login(app, "ann", "guess 1", "10.0.0.1").status_code == 401
     locked = login(app, "ann", PASSWORD, "10.0.0.2")
     assert locked.status_code == 429 and locked.headers["Retry-After"] == "1", "locked for 1 s, from any address"
-    time.sleep(1.05)
+    clock.advance(1.05)
     assert login(app, "ann", "guess 2", "10.0.0.3").status_code == 401
     locked = login(app, "ann", PASSWORD, "10.0.0.4")
     assert locked.status_code == 429 and locked.headers["Retry-After"] == "2"
+    clock.advance(1.5)
+    assert login(app, "ann", PASSWORD, "10.0.0.4").status_code == 429, "still locked half a second before the end"
+    clock.advance(0.55)
+    assert login(app, "ann", PASSWORD, "10.0.0.5").status_code == 302
 
 
-def test_thirty_failed_logins_lock_an_account_for_seconds_not_an_hour(admin_app: Callable[..., Flask]) -> None:
+def test_thirty_failed_logins_lock_an_account_for_seconds_not_an_hour(admin_app: Callable[..., Flask],
+                                                                       clock: Clock) -> None:
     app = admin_app(RTR_ADMIN_LOCK_MAX_SECONDS=1, RTR_ADMIN_LOGIN_LIMIT="1000 per minute")
     codes = [login(app, "ann", f"guess {n}", f"10.0.1.{n + 1}").status_code for n in range(30)]
     assert set(codes) == {401, 429} and codes[:5] == [401] * 5
     assert login(app, "ann", PASSWORD, "10.0.2.1").status_code == 429
-    time.sleep(1.05)
+    clock.advance(1.05)
     assert login(app, "ann", PASSWORD, "10.0.2.1").status_code == 302, "the owner gets in once the cap is over"
 
 

@@ -75,14 +75,21 @@ def test_two_workers_never_claim_the_same_delivery(store: Store) -> None:
     add_leads(store, widget, 120)
     claimed: dict[str, list[int]] = {}
     errors: list[BaseException] = []
-    together = threading.Barrier(6)
+    together, guard = threading.Barrier(6), threading.Lock()
+    second_claim = threading.Event()  # on a loaded machine one thread could otherwise drain the queue alone
 
     def work(worker_id: str) -> None:
         mine = claimed.setdefault(worker_id, [])
         together.wait(10)
         try:
             while batch := leases.claim(store, worker_id, 60, limit=3):
+                first = not mine
                 mine.extend(d["id"] for d in batch)
+                if first:
+                    with guard:
+                        if sum(1 for ids in claimed.values() if ids) >= 2:
+                            second_claim.set()
+                    second_claim.wait(10)
                 time.sleep(0.002)  # a worker sends what it claimed before claiming again
         except BaseException as error:  # surfaced below
             errors.append(error)
