@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from flask import Flask
 from widget.i18n import strings_for
 from widget.queries.widgets import create_widget, get_widget
 
+from .conftest import Clock
 from .support.host_pages import (
     EVENTS,
     browser_page,
@@ -193,7 +193,7 @@ def test_queue_stub_calls_made_before_the_loader_are_replayed(live_server: Serve
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["fetch", "no-js"])
 def test_expired_token_rerenders_with_everything_kept(make_app: Callable[..., Flask], browser: Any,
-                                                      javascript: bool) -> None:
+                                                      javascript: bool, clock: Clock) -> None:
     app = make_app(RTR_FORM_MAX_AGE=1)
     app.test_cli_runner().invoke(args=["rtr", "demo"])
     with ServerThread(app) as server, browser_page(browser, java_script_enabled=javascript) as page:
@@ -203,7 +203,7 @@ def test_expired_token_rerenders_with_everything_kept(make_app: Callable[..., Fl
         for name, value in typed.items():
             page.locator(f"[name={name}]").fill(value)
         page.locator("input[name=consent]").check()
-        time.sleep(1.6)  # let the form's token pass RTR_FORM_MAX_AGE
+        clock.advance(1.6)  # the form's token passes RTR_FORM_MAX_AGE; the new one can't, however slow the click
         page.locator(".rtr-submit").click()
         page.wait_for_selector("#rtr-summary:not([hidden])")
         assert page.locator("#rtr-summary").inner_text() == strings_for("en")["expired"]
