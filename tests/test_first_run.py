@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -173,6 +174,24 @@ def test_make_run_refuses_a_wrong_setting_in_one_line(tmp_path: Path) -> None:
     assert "Admin:" not in done.stdout, "no addresses for a server that will not start"
 
 
+def gunicorn(*options: str) -> list[str]:
+    """Return gunicorn as the README starts it in production (the hooks of widget.serving), two workers."""
+    return [sys.executable, "-m", "gunicorn", "-c", "python:widget.serving", "--workers", "2",
+            "--bind", f"127.0.0.1:{free_port()}", *options, "widget:create_app()"]
+
+
+@pytest.mark.parametrize("settings", [{}, {"RTR_SECRET_KEY": SECRET, "RTR_SMTP_PORT": "twenty-five"}],
+                         ids=["no secret key", "a wrong number"])
+def test_gunicorn_refuses_a_wrong_setting_in_one_line_before_any_worker(tmp_path: Path,
+                                                                         settings: dict[str, str]) -> None:
+    done = subprocess.run(gunicorn(), cwd=tmp_path, env=clean_env(tmp_path, **settings), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    ours = [line for line in done.stderr.splitlines() if not line.startswith("[")]  # gunicorn's own log lines
+    assert ours == [NO_SECRET_KEY if not settings else "Error: RTR_SMTP_PORT must be a number; got 'twenty-five'."]
+    assert "Traceback" not in done.stderr and "Booting worker" not in done.stderr, done.stderr
+
+
 def make_run(tmp_path: Path) -> list[str]:
     """Return ``make run`` with this test's Python, instance folder and a free port (never the checkout's)."""
     venv = sys.prefix
@@ -237,3 +256,27 @@ def test_processes_of_one_server_print_the_link_once(tmp_path: Path) -> None:
     with running(worker, env, tmp_path) as replacement:
         replacement.wait_for("built")
     assert replacement.stop().count(LINK) == 1, "a new server, after the old one stopped, prints it again"
+
+
+def test_gunicorn_with_two_workers_prints_the_link_once_and_serves(tmp_path: Path) -> None:
+    env = configured(tmp_path)
+    command = gunicorn()
+    address = command[command.index("--bind") + 1]
+    with running(command, env, tmp_path) as server:
+        server.wait_for("Booting worker")
+        deadline = time.monotonic() + 60
+        while _status(f"http://{address}/healthz") != 200:
+            assert time.monotonic() < deadline, server.output
+            time.sleep(0.1)
+        time.sleep(1)  # each worker builds the app as it boots: time for the second to print, if it would
+        output = server.stop()
+    assert output.count(LINK) == 1, output
+    assert output.count("Booting worker") == 2, output
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status
+    except OSError:
+        return None
