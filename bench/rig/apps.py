@@ -62,7 +62,9 @@ def gunicorn(stack: Stack, name: str, app: str, env: dict[str, str], workers: in
     """Start gunicorn with sync workers on a free loopback port; return it and its base URL once it answers."""
     need_module("gunicorn")
     port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+    # The widget app as the README starts it: built once in the master first (widget.serving).
+    hooks = ("-c", "python:widget.serving") if app == WIDGET_APP else ()
+    argv = [sys.executable, "-m", "gunicorn", *hooks, "--workers", str(workers), "--worker-class", "sync",
             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60", *extra, app]
     child = stack.start(name, argv, env)
     base = f"http://127.0.0.1:{port}"
