@@ -16,7 +16,7 @@ from flask_limiter import Limiter
 from limits import parse
 from sqlalchemy import func, select
 
-from widget import create_app
+from widget import create_app, ratelimit
 from widget.queries.widgets import create_widget, get_widget, save_settings
 from widget.schema import leads
 from widget.security import issue_form_token
@@ -175,6 +175,18 @@ def test_only_submissions_run_the_limiter(make_app: Callable[..., Flask], monkey
     assert evaluated == []
     assert _submit(app, client).status_code == 201
     assert evaluated == ["/w/demo/leads"]
+
+
+def test_a_limiter_hooked_in_some_other_way_keeps_limiting_with_a_warning(
+        make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
+    app = _demo_app(make_app, RTR_SUBMIT_LIMIT="1 per minute")
+    limiter = app.extensions["rtr"].limiter
+    hooks = list(app.before_request_funcs[None]), list(app.after_request_funcs[None])
+    ratelimit._run_hooks_only_when(app, limiter, lambda: True)  # its own hooks are no longer where it put them
+    assert "hooks into requests in a way Ready to Rebuild doesn't know" in caplog.text
+    assert (list(app.before_request_funcs[None]), list(app.after_request_funcs[None])) == hooks, "left as they were"
+    client = app.test_client()
+    assert [_submit(app, client).status_code for _ in range(2)] == [201, 429]
 
 
 def test_memory_storage_by_default_with_flask_limiters_warning(tmp_path: Path) -> None:

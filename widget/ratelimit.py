@@ -96,7 +96,8 @@ def _run_hooks_only_when(app: Flask, limiter: Limiter, wanted: Callable[[], bool
 
     Flask-Limiter hooks every request of the app, and even a request it exempts costs a fifth of
     drawing the card. Our limits are on submissions alone, so the card, embed.js and the host app's
-    own pages skip that work. Fails at start-up if this Flask-Limiter hooks in some other way.
+    own pages skip that work. A Flask-Limiter that hooks in some other way keeps its hooks as they
+    are (correct, only slower), with a warning.
     """
     check, release = limiter._check_request_limit, limiter._Limiter__release_context  # type: ignore[attr-defined]
 
@@ -118,7 +119,9 @@ def _run_hooks_only_when(app: Flask, limiter: Limiter, wanted: Callable[[], bool
     teardown = app.teardown_request_funcs[None]
     inject = next((hook for hook in after if is_inject_headers(hook)), None)
     if check not in before or release not in teardown or inject is None:
-        raise RuntimeError("This Flask-Limiter registers its request hooks in a way Ready to Rebuild doesn't know")
+        log.warning("This Flask-Limiter hooks into requests in a way Ready to Rebuild doesn't know: "
+                    "every request runs the limiter, which only costs time")
+        return
     before[before.index(check)] = check_wanted
     after[after.index(inject)] = inject_wanted
     teardown[teardown.index(release)] = release_wanted
