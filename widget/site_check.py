@@ -24,7 +24,7 @@ from .frame import secure, theme_css
 from .i18n import supported, template_helpers
 from .links import public_base_url
 from .models import Widget
-from .origins import normalise_origin, origin_of
+from .origins import origin_of
 from .queries.page_stats import page_of
 from .queries.refused_sites import note_refusal
 from .security import is_own_origin, public_csp
@@ -38,19 +38,17 @@ NOTE_EVERY_SECONDS = 60.0
 MAX_REMEMBERED = 10_000
 
 
-def asking_origins(req: Request, parent_origin: str | None = None) -> list[str]:
-    """Return the origins a frame request names: the loader's ``origin`` parameter, then the Referer's.
-
-    ``parent_origin``: the ``origin`` parameter already normalised (read from the query when None).
-    """
-    loaders = normalise_origin(req.args.get("origin", "")) if parent_origin is None else parent_origin
+def asking_origins(req: Request, parent_origin: str) -> list[str]:
+    """Return the origins a frame request names: the loader's ``origin`` parameter (``parent_origin``,
+    already normalised, "" when absent), then the Referer's."""
     referer = req.headers.get("Referer")
-    named = [loaders, origin_of(referer) if referer else None]
+    named = [parent_origin, origin_of(referer) if referer else None]
     return list(dict.fromkeys(origin for origin in named if origin))
 
 
-def refused_origin(widget: Widget, req: Request, parent_origin: str | None = None) -> str | None:
-    """Return the first origin the request names that the widget's allowed sites leave out, else None."""
+def refused_origin(widget: Widget, req: Request, parent_origin: str) -> str | None:
+    """Return the first origin the request names (``parent_origin``: the loader's, normalised) that the
+    widget's allowed sites leave out, else None."""
     allowed = widget.settings.allowed_origins
     if not allowed:
         return None

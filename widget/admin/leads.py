@@ -10,10 +10,12 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
+from ..delivery.email import PRACTICE_LANGUAGE
 from ..delivery.queue import REPLAYABLE, replay
-from ..delivery.reason import route_taken
+from ..delivery.reason import MAIN_LIST, route_taken
 from ..delivery.smtp_config import effective_smtp
 from ..delivery.worker import wake_worker
+from ..i18n import translate
 from ..models import Widget
 from ..queries.audit import record
 from ..queries.handling import HANDLEABLE
@@ -131,17 +133,16 @@ def lead_detail(lead_id: str) -> Any:
 def _routed_because(lead: dict[str, Any], widget: Widget | None) -> dict[int, str]:
     """Say why each email to the practice went to its list (a service's, a location's or the main one),
     by delivery id; nothing where routing plays no part or the lists changed since."""
-    reasons = {}
-    for delivery in lead["deliveries"] if widget else ():
-        route = route_taken(widget.settings, lead, delivery["target"]) if delivery["channel"] == "email" else None
-        if route is not None:
-            reasons[delivery["id"]] = _reason(route)
-    return reasons
+    if widget is None:
+        return {}
+    emails = (delivery for delivery in lead["deliveries"] if delivery["channel"] == "email")
+    routes = {delivery["id"]: route_taken(widget.settings, lead, delivery["target"]) for delivery in emails}
+    return {delivery_id: _reason(route) for delivery_id, route in routes.items() if route is not None}
 
 
 def _reason(route: EmailRoute) -> str:
     if not route.routed:
-        return "Sent to the main list: the person chose no service or location that has its own list."
+        return translate(PRACTICE_LANGUAGE, MAIN_LIST)  # the words the email itself says
     return f"Sent to this list because the person chose {' and '.join(filter(None, (route.service, route.location)))}."
 
 
