@@ -272,6 +272,7 @@ def test_gunicorn_with_two_workers_prints_the_link_once_and_serves(tmp_path: Pat
         output = server.stop()
     assert output.count(LINK) == 1, output
     assert output.count("Booting worker") == 2, output
+    assert output.index(LINK) < output.index("Booting worker"), "printed by the master, before any worker"
 
 
 def _status(url: str) -> int | None:
